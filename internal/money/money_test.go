@@ -1,0 +1,50 @@
+package money
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestParseAmount(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		err  error
+	}{
+		{"1250.00", "1250", nil},
+		{"0.01", "0.01", nil},
+		{"1250.001", "", ErrTooManyDecimals},
+		{"1250.100", "1250.1", nil},
+		{"1e3", "", ErrMalformed},
+		{"", "", ErrMalformed},
+		{"1,000.00", "", ErrMalformed},
+		{"abc", "", ErrMalformed},
+	}
+	for _, c := range cases {
+		got, err := ParseAmount(c.in, MXN)
+		if !errors.Is(err, c.err) {
+			t.Fatalf("%q: err %v, want %v", c.in, err, c.err)
+		}
+		if err == nil && !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Fatalf("%q: got %s want %s", c.in, got, c.want)
+		}
+	}
+	if _, err := ParsePositiveAmount("0.00", MXN); !errors.Is(err, ErrNotPositive) {
+		t.Fatalf("zero accepted: %v", err)
+	}
+}
+
+func TestRoundAndFormat(t *testing.T) {
+	d := decimal.RequireFromString("3.335")
+	if got := Format(RoundToMinor(d, MXN), MXN); got != "3.34" {
+		t.Fatalf("got %s", got)
+	}
+	if got := Format(decimal.RequireFromString("-3.335").Round(2), MXN); got != "-3.34" {
+		t.Fatalf("half away from zero: got %s", got)
+	}
+	if _, err := ParseCurrency("xxx"); !errors.Is(err, ErrUnknownCurrency) {
+		t.Fatal("unknown currency accepted")
+	}
+}

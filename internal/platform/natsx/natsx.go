@@ -1,0 +1,87 @@
+// Package natsx starts the embedded nats-server, connects clients and declares
+// the JetStream streams the platform relies on.
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// EventsStream holds every cadena.> event.
+const EventsStream = "CADENA"
+
+// DuplicateWindow is how long JetStream remembers message ids; a relay that
+// restarts within it never publishes an event twice.
+const DuplicateWindow = 10 * time.Minute
+
+// ErrPortInUse names the setting to change when the embedded port is taken.
+var ErrPortInUse = errors.New("port in use")
+
+// Embedded describes the in-process server used when NATS_URL is unset.
+type Embedded struct {
+	Host     string
+	Port     int
+	StoreDir string
+}
+
+// Start runs an embedded JetStream server with file storage under StoreDir.
+func (e Embedded) Start() (*server.Server, error) {
+	addr := net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+	if l, err := net.Listen("tcp", addr); err != nil {
+		return nil, fmt.Errorf("%w: the embedded NATS server cannot listen on %s (%v); set CADENA_NATS_PORT to a free port, or NATS_URL to use an existing server", ErrPortInUse, addr, err)
+	} else {
+		l.Close()
+	}
+	s, err := server.NewServer(&server.Options{
+		ServerName: "cadena-embedded",
+		Host:       e.Host,
+		Port:       e.Port,
+		JetStream:  true,
+		StoreDir:   e.StoreDir,
+		NoSigs:     true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		return nil, errors.New("embedded NATS server did not start in 10s")
+	}
+	return s, nil
+}
+
+// Connect dials url (a server or a comma-separated cluster list), with a
+// credentials file when given, and reconnects for ever.
+func Connect(url, name, creds string) (*nats.Conn, error) {
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}
+	if creds != "" {
+		opts = append(opts, nats.UserCredentials(creds))
+	}
+	return nats.Connect(url, opts...)
+}
+
+// EnsureStreams declares the platform's streams; safe to call on every start.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        EventsStream,
+		Description: "Cadena domain events, published by the outbox relay",
+		Subjects:    []string{"cadena.>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		MaxAge:      30 * 24 * time.Hour,
+		Duplicates:  DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("declare stream %s: %w", EventsStream, err)
+	}
+	return nil
+}
