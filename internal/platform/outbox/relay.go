@@ -96,7 +96,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	type row struct {
-		seq              int64
+		seq               int64
 		id, subj, payload string
 	}
 	claimed, err := pgx.CollectRows(rows, func(rw pgx.CollectableRow) (row, error) {

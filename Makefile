@@ -1,0 +1,39 @@
+# Cadena. `make run` serves the demo platform; `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+PKGS := ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run test build lint fuzz bench-pricing clean
+
+run:
+	@deploy/dev/run.sh
+
+build:
+	@mkdir -p bin
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cadena ./cmd/cadena
+
+lint:
+	@out=$$(gofmt -l cmd internal migrations); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Tests need PostgreSQL (found or started by deploy/dev/postgres.sh); NATS runs in-process.
+test: lint
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 $(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Short runs of every fuzz target; FUZZTIME=5m for a longer hunt.
+FUZZTIME ?= 10s
+fuzz:
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench-pricing:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/pricing/
+
+clean:
+	rm -rf bin

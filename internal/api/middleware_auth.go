@@ -1,0 +1,65 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+)
+
+const actorKey = "cadena.actor"
+
+// authenticate verifies the bearer token and stores the actor.
+func authenticate(v *auth.Verifier) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Request().Header.Get(echo.HeaderAuthorization)
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || tok == "" {
+				return fail(http.StatusUnauthorized, codeAuthRequired, "Authentication required", "send Authorization: Bearer <token>")
+			}
+			claims, err := v.Verify(strings.TrimSpace(tok))
+			if errors.Is(err, auth.ErrTokenExpired) {
+				return fail(http.StatusUnauthorized, codeTokenExpired, "Token expired", "get a new token")
+			}
+			if err != nil {
+				return fail(http.StatusUnauthorized, codeTokenInvalid, "Invalid token", "the token is not one this platform accepts")
+			}
+			act, err := app.ActorFrom(claims.Principal())
+			if err != nil {
+				return fail(http.StatusUnauthorized, codeTokenInvalid, "Invalid token", "the token has no valid party")
+			}
+			c.Set(actorKey, act)
+			return next(c)
+		}
+	}
+}
+
+// allow admits only the listed roles; every /v1 route declares its own.
+func allow(roles ...auth.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !actor(c).Is(roles...) {
+				return app.ErrForbidden
+			}
+			return next(c)
+		}
+	}
+}
+
+func actor(c echo.Context) app.Actor {
+	a, _ := c.Get(actorKey).(app.Actor)
+	return a
+}
+
+// Role sets shared by several routes.
+var (
+	anyRole        = []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender}
+	operatorOnly   = []auth.Role{auth.RoleOperator}
+	operatorBuyer  = []auth.Role{auth.RoleOperator, auth.RoleBuyer}
+	operatorLender = []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleLender}
+)

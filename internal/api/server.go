@@ -1,0 +1,135 @@
+// Package api is the HTTP surface: echo routes, middleware (auth, roles,
+// idempotency, problem+json) and thin handlers that call internal/app.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+)
+
+// Deps is what the API needs from the process.
+type Deps struct {
+	App          *app.App
+	Pool         *pgxpool.Pool
+	Verifier     *auth.Verifier
+	Keys         *auth.KeyRing
+	Log          *slog.Logger
+	MaxBodyBytes int64
+	// NATSReady reports whether the NATS connection is up, for /readyz.
+	NATSReady func() bool
+}
+
+var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name: "cadena_http_request_duration_seconds", Help: "HTTP request latency by route and status.",
+	Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+}, []string{"method", "route", "status"})
+
+func init() { prometheus.MustRegister(requestDuration) }
+
+// New builds the echo server with every route.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Use(middleware.RequestID())
+	e.Use(accessLog(d.Log))
+	e.Use(middleware.Recover())
+	if d.MaxBodyBytes > 0 {
+		e.Use(middleware.BodyLimit(strconv.FormatInt(d.MaxBodyBytes, 10) + "B"))
+	}
+
+	h := &handlers{app: d.App}
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", readiness(d))
+	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
+	e.GET("/.well-known/jwks.json", func(c echo.Context) error {
+		b, err := d.Keys.JWKS()
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+		return c.Blob(http.StatusOK, "application/jwk-set+json", b)
+	})
+	e.POST("/v1/auth/token", h.clientToken)
+	e.POST("/v1/auth/login", h.login)
+
+	v1 := e.Group("/v1", authenticate(d.Verifier))
+	idem := idempotent(d.Pool)
+	v1.GET("/me", h.me, allow(anyRole...))
+
+	v1.POST("/parties", h.createParty, allow(operatorOnly...), idem)
+	v1.GET("/parties", h.listParties, allow(anyRole...))
+	v1.GET("/parties/:id", h.getParty, allow(anyRole...))
+	v1.POST("/parties/:id/bank-accounts", h.addBankAccount, allow(anyRole...), idem)
+	v1.GET("/parties/:id/bank-accounts", h.listBankAccounts, allow(anyRole...))
+	v1.POST("/parties/:id/users", h.createUser, allow(operatorOnly...), idem)
+	v1.POST("/parties/:id/api-clients", h.createAPIClient, allow(anyRole...), idem)
+
+	v1.POST("/programs", h.createProgram, allow(operatorBuyer...), idem)
+	v1.GET("/programs", h.listPrograms, allow(anyRole...))
+	v1.GET("/programs/:id", h.getProgram, allow(anyRole...))
+	v1.POST("/programs/:id/suppliers", h.enrollSupplier, allow(operatorBuyer...), idem)
+	v1.GET("/programs/:id/suppliers", h.listProgramSuppliers, allow(operatorBuyer...))
+	v1.POST("/programs/:id/lenders", h.enrollLender, allow(operatorOnly...), idem)
+	v1.GET("/programs/:id/lenders", h.listProgramLenders, allow(operatorLender...))
+	return e
+}
+
+type handlers struct{ app *app.App }
+
+func readiness(d Deps) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{"database": "ok", "nats": "ok"}
+		status := http.StatusOK
+		if err := d.Pool.Ping(ctx); err != nil {
+			checks["database"], status = "unreachable", http.StatusServiceUnavailable
+		}
+		if d.NATSReady == nil || !d.NATSReady() {
+			checks["nats"], status = "unreachable", http.StatusServiceUnavailable
+		}
+		return c.JSON(status, checks)
+	}
+}
+
+// accessLog writes one JSON line a request and feeds the latency histogram.
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			elapsed := time.Since(start)
+			requestDuration.WithLabelValues(c.Request().Method, c.Path(), strconv.Itoa(status)).Observe(elapsed.Seconds())
+			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "http",
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("method", c.Request().Method), slog.String("route", c.Path()),
+				slog.Int("status", status), slog.Duration("latency", elapsed),
+				slog.String("party_id", actorParty(c)))
+			return nil
+		}
+	}
+}
+
+func actorParty(c echo.Context) string {
+	if a := actor(c); a.Role != "" {
+		return a.PartyID.String()
+	}
+	return ""
+}

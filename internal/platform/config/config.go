@@ -1,0 +1,101 @@
+// Package config reads Cadena's settings from the environment; flags of the
+// subcommands may override a few. The README has the table of every variable.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is every setting the binary reads.
+type Config struct {
+	DatabaseURL     string
+	NATSURL         string // empty: start the embedded server
+	NATSCreds       string
+	NATSHost        string
+	NATSPort        int
+	DataDir         string
+	HTTPAddr        string
+	KeyDir          string
+	Issuer          string
+	Audience        string
+	TokenTTL        time.Duration
+	MigrateOnStart  bool
+	LogLevel        string
+	MaxBodyBytes    int64
+	MaxBatchBytes   int64
+	PlatformMaxBps  int
+	ShutdownTimeout time.Duration
+}
+
+// Variables documents each variable with its default, for --help and the README.
+var Variables = [][3]string{
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadena?sslmode=disable", "PostgreSQL connection URL"},
+	{"NATS_URL", "(unset: embedded server)", "NATS server or comma-separated cluster URLs"},
+	{"NATS_CREDS", "", "credentials file for NATS_URL"},
+	{"CADENA_NATS_HOST", "127.0.0.1", "embedded NATS listen host"},
+	{"CADENA_NATS_PORT", "4223", "embedded NATS listen port"},
+	{"CADENA_DATA_DIR", ".data", "embedded NATS store and default key folder"},
+	{"CADENA_HTTP_ADDR", ":8080", "HTTP listen address"},
+	{"CADENA_JWT_KEY_DIR", "$CADENA_DATA_DIR/keys", "Ed25519 signing keys (*.key.pem) and retired public keys (*.pub.pem)"},
+	{"CADENA_JWT_ISSUER", "cadena", "iss claim of issued tokens"},
+	{"CADENA_JWT_AUDIENCE", "cadena-api", "aud claim of issued tokens"},
+	{"CADENA_TOKEN_TTL", "15m", "access token lifetime (15m at most)"},
+	{"CADENA_MIGRATE_ON_START", "false", "apply migrations when serve starts"},
+	{"CADENA_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"CADENA_MAX_BODY_BYTES", "1048576", "largest request body on ordinary routes"},
+	{"CADENA_MAX_BATCH_BYTES", "67108864", "largest invoice batch upload"},
+	{"CADENA_PLATFORM_MAX_SPREAD_BPS", "700", "platform cap on a program's maximum spread"},
+	{"CADENA_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and the relay"},
+}
+
+// Load reads the environment, applying the defaults above.
+func Load() (Config, error) {
+	c := Config{
+		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadena?sslmode=disable"),
+		NATSURL:     os.Getenv("NATS_URL"),
+		NATSCreds:   os.Getenv("NATS_CREDS"),
+		NATSHost:    env("CADENA_NATS_HOST", "127.0.0.1"),
+		DataDir:     env("CADENA_DATA_DIR", ".data"),
+		HTTPAddr:    env("CADENA_HTTP_ADDR", ":8080"),
+		Issuer:      env("CADENA_JWT_ISSUER", "cadena"),
+		Audience:    env("CADENA_JWT_AUDIENCE", "cadena-api"),
+		LogLevel:    env("CADENA_LOG_LEVEL", "info"),
+	}
+	c.KeyDir = env("CADENA_JWT_KEY_DIR", filepath.Join(c.DataDir, "keys"))
+	var err error
+	set := func(name string, f func(string) error) {
+		if err == nil {
+			if e := f(name); e != nil {
+				err = fmt.Errorf("%s: %w", name, e)
+			}
+		}
+	}
+	set("CADENA_NATS_PORT", func(n string) (e error) { c.NATSPort, e = strconv.Atoi(env(n, "4223")); return })
+	set("CADENA_TOKEN_TTL", func(n string) (e error) { c.TokenTTL, e = time.ParseDuration(env(n, "15m")); return })
+	set("CADENA_MIGRATE_ON_START", func(n string) (e error) { c.MigrateOnStart, e = strconv.ParseBool(env(n, "false")); return })
+	set("CADENA_MAX_BODY_BYTES", func(n string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(env(n, "1048576"), 10, 64); return })
+	set("CADENA_MAX_BATCH_BYTES", func(n string) (e error) { c.MaxBatchBytes, e = strconv.ParseInt(env(n, "67108864"), 10, 64); return })
+	set("CADENA_PLATFORM_MAX_SPREAD_BPS", func(n string) (e error) { c.PlatformMaxBps, e = strconv.Atoi(env(n, "700")); return })
+	set("CADENA_SHUTDOWN_TIMEOUT", func(n string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(env(n, "20s")); return })
+	if err != nil {
+		return c, err
+	}
+	if c.TokenTTL <= 0 || c.TokenTTL > 15*time.Minute {
+		return c, fmt.Errorf("CADENA_TOKEN_TTL must be between 1s and 15m, got %s", c.TokenTTL)
+	}
+	if c.PlatformMaxBps < 0 || c.PlatformMaxBps > 10000 {
+		return c, fmt.Errorf("CADENA_PLATFORM_MAX_SPREAD_BPS must be between 0 and 10000")
+	}
+	return c, nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,168 @@
+// Package server assembles a running Cadena process from its configuration:
+// database, key ring, NATS (embedded or external), outbox relay and HTTP API.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/cadena-finance/cadena/internal/api"
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/platform/natsx"
+	"github.com/cadena-finance/cadena/internal/platform/outbox"
+)
+
+// Server is a started platform.
+type Server struct {
+	Cfg      config.Config
+	Log      *slog.Logger
+	Pool     *pgxpool.Pool
+	App      *app.App
+	Keys     *auth.KeyRing
+	Verifier *auth.Verifier
+	NATS     *nats.Conn
+	JS       jetstream.JetStream
+	NATSURL  string
+	HTTP     *http.Server
+	Addr     net.Addr
+
+	embedded *natsserver.Server
+	stop     context.CancelFunc
+	workers  sync.WaitGroup
+}
+
+// Open connects the database, keys and NATS, without serving yet.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+	s = &Server{Cfg: cfg, Log: log}
+	defer func() {
+		if err != nil {
+			s.closeResources()
+		}
+	}()
+	if cfg.MigrateOnStart {
+		v, err := db.Migrate(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		log.Info("migrations applied", "version", v)
+	}
+	if s.Pool, err = db.Open(ctx, cfg.DatabaseURL, 0); err != nil {
+		return nil, err
+	}
+	if s.Keys, err = auth.LoadOrCreateKeyRing(cfg.KeyDir); err != nil {
+		return nil, fmt.Errorf("signing keys in %s: %w", cfg.KeyDir, err)
+	}
+	acfg := auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.TokenTTL}
+	issuer, err := auth.NewIssuer(s.Keys, acfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.Verifier, err = auth.NewVerifier(s.Keys, acfg); err != nil {
+		return nil, err
+	}
+	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps}
+	return s, nil
+}
+
+// StartNATS starts the embedded server when NATS_URL is unset, connects, and
+// declares the streams.
+func (s *Server) StartNATS(ctx context.Context) error {
+	s.NATSURL = s.Cfg.NATSURL
+	if s.NATSURL == "" {
+		ns, err := natsx.Embedded{Host: s.Cfg.NATSHost, Port: s.Cfg.NATSPort, StoreDir: filepath.Join(s.Cfg.DataDir, "nats")}.Start()
+		if err != nil {
+			return err
+		}
+		s.embedded, s.NATSURL = ns, ns.ClientURL()
+		s.Log.Info("embedded NATS server started", "url", s.NATSURL)
+	}
+	nc, err := natsx.Connect(s.NATSURL, "cadena-server", s.Cfg.NATSCreds)
+	if err != nil {
+		return fmt.Errorf("connect to NATS at %s: %w", s.NATSURL, err)
+	}
+	s.NATS = nc
+	if s.JS, err = jetstream.New(nc); err != nil {
+		return err
+	}
+	return natsx.EnsureStreams(ctx, s.JS)
+}
+
+// Serve starts the background workers and the HTTP server on ln (or the
+// configured address when ln is nil), returning once it listens.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.NATS == nil {
+		return errors.New("server: StartNATS first")
+	}
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("HTTP cannot listen on %s: %w (set CADENA_HTTP_ADDR)", s.Cfg.HTTPAddr, err)
+		}
+	}
+	s.Addr = ln.Addr()
+	wctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	relay := &outbox.Relay{Pool: s.Pool, JS: s.JS, Log: s.Log}
+	s.workers.Add(1)
+	go func() { defer s.workers.Done(); _ = relay.Run(wctx) }()
+
+	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
+		MaxBodyBytes: s.Cfg.MaxBodyBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
+	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Log.Error("http server", "err", err)
+		}
+	}()
+	s.Log.Info("serving", "addr", s.Addr.String())
+	return nil
+}
+
+// Shutdown drains HTTP first (no new work), then stops the workers (the relay
+// finishes its claim), then NATS and the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	if s.HTTP != nil {
+		err = s.HTTP.Shutdown(ctx)
+	}
+	if s.stop != nil {
+		s.stop()
+		done := make(chan struct{})
+		go func() { s.workers.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = errors.Join(err, errors.New("workers did not stop in time"))
+		}
+	}
+	s.closeResources()
+	return err
+}
+
+func (s *Server) closeResources() {
+	if s.NATS != nil {
+		_ = s.NATS.Drain()
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+		s.embedded.WaitForShutdown()
+	}
+	if s.Pool != nil {
+		s.Pool.Close()
+	}
+}
