@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the URL of a PostgreSQL maintenance database for local runs and tests.
-# Order: $DATABASE_ADMIN_URL if set; a server already on 127.0.0.1:5432;
+# Order: $DATABASE_ADMIN_URL if set; a server already on 127.0.0.1:5432 (unless
+# CADENA_PG_PRIVATE=1);
 # otherwise a private cluster under .data/pg (Debian's postgresql package is
 # installed if initdb is missing). Progress goes to stderr, the URL to stdout.
 set -euo pipefail
@@ -10,7 +11,7 @@ if [ -n "${DATABASE_ADMIN_URL:-}" ]; then echo "$DATABASE_ADMIN_URL"; exit 0; fi
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-if listening 5432; then
+if [ -z "${CADENA_PG_PRIVATE:-}" ] && listening 5432; then
   echo "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
   exit 0
 fi
@@ -35,7 +36,10 @@ fi
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 mkdir -p "$DATA" "$PWD/.data/pg-run"
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$DATA" "$PWD/.data/pg-run"; chmod 700 "$DATA"; fi
+if [ "$(id -u)" -eq 0 ]; then
+  chmod 711 "$PWD/.data"   # postgres must traverse it; the keys folder inside stays 0700
+  chown postgres "$DATA" "$PWD/.data/pg-run"; chmod 700 "$DATA"
+fi
 if [ ! -f "$DATA/PG_VERSION" ]; then
   echo "creating a private PostgreSQL cluster in $DATA" >&2
   as_owner "$bindir/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 >&2

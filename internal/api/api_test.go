@@ -171,21 +171,21 @@ func TestRejectedTokensOverHTTP(t *testing.T) {
 // routeRoles is every authenticated route with the roles it admits. The test
 // fails when a route exists that this table does not name.
 var routeRoles = map[string][]auth.Role{
-	"GET /v1/me":                              {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties":                        {auth.RoleOperator},
-	"GET /v1/parties":                         {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/parties/:id":                     {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties/:id/bank-accounts":      {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/parties/:id/bank-accounts":       {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties/:id/users":              {auth.RoleOperator},
-	"POST /v1/parties/:id/api-clients":        {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/programs":                       {auth.RoleOperator, auth.RoleBuyer},
-	"GET /v1/programs":                        {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/programs/:id":                    {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/programs/:id/suppliers":         {auth.RoleOperator, auth.RoleBuyer},
-	"GET /v1/programs/:id/suppliers":          {auth.RoleOperator, auth.RoleBuyer},
-	"POST /v1/programs/:id/lenders":           {auth.RoleOperator},
-	"GET /v1/programs/:id/lenders":            {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
+	"GET /v1/me":                         {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties":                   {auth.RoleOperator},
+	"GET /v1/parties":                    {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/parties/:id":                {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties/:id/bank-accounts": {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/parties/:id/bank-accounts":  {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties/:id/users":         {auth.RoleOperator},
+	"POST /v1/parties/:id/api-clients":   {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/programs":                  {auth.RoleOperator, auth.RoleBuyer},
+	"GET /v1/programs":                   {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/programs/:id":               {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/programs/:id/suppliers":    {auth.RoleOperator, auth.RoleBuyer},
+	"GET /v1/programs/:id/suppliers":     {auth.RoleOperator, auth.RoleBuyer},
+	"POST /v1/programs/:id/lenders":      {auth.RoleOperator},
+	"GET /v1/programs/:id/lenders":       {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true,
@@ -464,10 +464,10 @@ func TestBadInputIsA4xxAndWritesNothing(t *testing.T) {
 	parties := count(t, env, "SELECT count(*) FROM parties")
 	events := count(t, env, "SELECT count(*) FROM outbox")
 	cases := []struct {
-		name, path string
-		body       any
-		ctype      string
-		status     int
+		name, path  string
+		body        any
+		ctype       string
+		status      int
 		code, field string
 	}{
 		{"malformed json", "/v1/parties", `{"kind": "buyer",`, "", 400, "request.malformed_json", ""},
@@ -603,4 +603,3 @@ func TestPartyProgramLifecycle(t *testing.T) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 }
-

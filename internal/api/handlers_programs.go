@@ -10,7 +10,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/program"
-	"github.com/cadena-finance/cadena/internal/program/programdb"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -121,7 +120,7 @@ type supplierJSON struct {
 	EnrolledAt time.Time `json:"enrolled_at"`
 }
 
-func toSupplierJSON(s programdb.SupplierRow) supplierJSON {
+func toSupplierJSON(s program.EnrolledSupplier) supplierJSON {
 	return supplierJSON{ProgramID: s.ProgramID.String(), SupplierID: s.SupplierID.String(), LegalName: s.LegalName, TaxID: s.TaxID, EnrolledAt: s.EnrolledAt.UTC()}
 }
 
@@ -142,7 +141,7 @@ func (h *handlers) enrollSupplier(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := toSupplierJSON(programdb.SupplierRow{SupplierEnrollment: en.SupplierEnrollment, LegalName: en.Supplier.LegalName, TaxID: en.Supplier.TaxID})
+	out := toSupplierJSON(program.EnrolledSupplier{SupplierEnrollment: en.SupplierEnrollment, LegalName: en.Supplier.LegalName, TaxID: en.Supplier.TaxID})
 	return c.JSON(http.StatusCreated, map[string]any{"enrollment": out, "supplier_created": en.Created})
 }
 

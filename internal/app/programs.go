@@ -164,8 +164,8 @@ func nonEmpty(s, def string) string {
 }
 
 // ListProgramSuppliers lists a program's suppliers (operators, or the owning buyer).
-func (a *App) ListProgramSuppliers(ctx context.Context, act Actor, programID uuid.UUID) ([]programdb.SupplierRow, error) {
-	var rows []programdb.SupplierRow
+func (a *App) ListProgramSuppliers(ctx context.Context, act Actor, programID uuid.UUID) ([]program.EnrolledSupplier, error) {
+	var rows []program.EnrolledSupplier
 	err := a.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := a.ownProgram(ctx, tx, act, programID); err != nil {
 			return err

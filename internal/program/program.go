@@ -214,3 +214,10 @@ type SupplierEnrollment struct {
 	SupplierID uuid.UUID
 	EnrolledAt time.Time
 }
+
+// EnrolledSupplier is an enrolment with the supplier's names, for listings.
+type EnrolledSupplier struct {
+	SupplierEnrollment
+	LegalName string
+	TaxID     string
+}

@@ -83,22 +83,15 @@ func EnrollSupplier(ctx context.Context, q db.Querier, e program.SupplierEnrollm
 	return err
 }
 
-// SupplierRow is an enrolled supplier with its names, for listings.
-type SupplierRow struct {
-	program.SupplierEnrollment
-	LegalName string
-	TaxID     string
-}
-
 // ListSuppliers returns a program's suppliers in enrolment order.
-func ListSuppliers(ctx context.Context, q db.Querier, programID uuid.UUID) ([]SupplierRow, error) {
+func ListSuppliers(ctx context.Context, q db.Querier, programID uuid.UUID) ([]program.EnrolledSupplier, error) {
 	rows, err := q.Query(ctx, `SELECT s.program_id, s.supplier_id, s.enrolled_at, p.legal_name, p.tax_id
 		FROM program_suppliers s JOIN parties p ON p.id = s.supplier_id WHERE s.program_id = $1 ORDER BY s.enrolled_at, s.supplier_id`, programID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SupplierRow, error) {
-		var s SupplierRow
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (program.EnrolledSupplier, error) {
+		var s program.EnrolledSupplier
 		err := r.Scan(&s.ProgramID, &s.SupplierID, &s.EnrolledAt, &s.LegalName, &s.TaxID)
 		return s, err
 	})

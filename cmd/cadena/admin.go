@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/server"
+)
+
+// version is set with -ldflags "-X main.version=..." by make build.
+var version = "dev"
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v += " (" + bi.GoVersion + ")"
+	}
+	fmt.Fprintln(stdout, "cadena", v)
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	create := fs.Bool("create-db", false, "create the database first if it does not exist")
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if *create {
+		if err := db.CreateIfMissing(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	v, err := db.Migrate(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d\n", v)
+	return nil
+}
+
+// openApp opens the database and keys for a one-shot command.
+func openApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) (*server.Server, error) {
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return server.Open(ctx, cfg, newLogger(stderr, "warn"))
+}
+
+func runKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	kid, err := auth.GenerateKey(cfg.KeyDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new signing key %s in %s; restart or reload servers to sign with it\n", kid, cfg.KeyDir)
+	return nil
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ref := fs.String("party", "", "party id or tax id (RFC or NIT) the token acts for (required)")
+	role := fs.String("role", "", "operator, buyer, supplier or lender (required; must be the party's kind)")
+	subject := fs.String("subject", "cli", "sub claim, e.g. the operator's name")
+	asJSON := fs.Bool("json", false, "print the token with its expiry as JSON")
+	s, err := openApp(ctx, fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Shutdown(context.Background()) //nolint:errcheck
+	r, err := auth.ParseRole(*role)
+	if err != nil || *ref == "" {
+		return errors.New("token needs --party and --role (operator, buyer, supplier or lender)")
+	}
+	p, err := s.App.ResolveParty(ctx, *ref, party.Kind(r))
+	if err != nil {
+		return fmt.Errorf("no %s party %q: %w", r, *ref, err)
+	}
+	tok, err := s.App.MintToken(ctx, *subject, p.ID, r)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"access_token": tok.AccessToken, "expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
+			"party_id": p.ID, "role": r})
+	}
+	fmt.Fprintln(stdout, tok.AccessToken)
+	return nil
+}
+
+func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("legal-name", "", "operator's legal name (required)")
+	country := fs.String("country", "MX", "MX or CO")
+	taxID := fs.String("tax-id", "", "operator's RFC or NIT (required)")
+	s, err := openApp(ctx, fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Shutdown(context.Background()) //nolint:errcheck
+	p, created, err := s.App.Bootstrap(ctx, party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
+	if err != nil {
+		return err
+	}
+	state := "exists"
+	if created {
+		state = "created"
+	}
+	fmt.Fprintf(stdout, "operator %s %s (%s)\n", p.ID, state, p.LegalName)
+	return nil
+}

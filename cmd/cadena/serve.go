@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/server"
+)
+
+func configVariables() [][3]string { return config.Variables }
+
+// loadConfig reads the environment, then the flags common to every command.
+func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return cfg, err
+	}
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "", "HTTP listen address (CADENA_HTTP_ADDR)")
+	migrate := fs.Bool("migrate", false, "apply migrations before serving (CADENA_MIGRATE_ON_START)")
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.HTTPAddr = *addr
+	}
+	cfg.MigrateOnStart = cfg.MigrateOnStart || *migrate
+	log := newLogger(os.Stdout, cfg.LogLevel)
+	s, err := server.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := s.StartNATS(ctx); err != nil {
+		_ = s.Shutdown(context.Background())
+		return err
+	}
+	if err := s.Serve(nil); err != nil {
+		_ = s.Shutdown(context.Background())
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return s.Shutdown(sctx)
+}

@@ -1,0 +1,97 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/cadena-finance/cadena/contracts"
+	"github.com/cadena-finance/cadena/internal/api/apitest"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
+)
+
+// eventSchemas compiles contracts/events/*.json, keyed by event type.
+func eventSchemas(t *testing.T) map[string]*jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	files, err := fs.Glob(contracts.Events, "events/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*jsonschema.Schema{}
+	for _, f := range files {
+		raw, _ := fs.ReadFile(contracts.Events, f)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		typ := strings.TrimSuffix(strings.TrimPrefix(f, "events/"), ".json")
+		url := "https://cadena.dev/events/" + typ + ".json"
+		if err := c.AddResource(url, doc); err != nil {
+			t.Fatal(err)
+		}
+		if out[typ], err = c.Compile(url); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	return out
+}
+
+// Every emitted event has a contract, every contract an event type, and
+// every payload the platform wrote validates against its schema.
+func TestEventsMatchContracts(t *testing.T) {
+	schemas := eventSchemas(t)
+	for _, typ := range event.Types {
+		if schemas[typ] == nil {
+			t.Errorf("event %s has no contracts/events/%s.json", typ, typ)
+		}
+	}
+	if len(schemas) != len(event.Types) {
+		t.Errorf("%d schemas for %d event types", len(schemas), len(event.Types))
+	}
+
+	env := apitest.New(t)
+	w := env.Seed()
+	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Buyer.ID.String() + "/bank-accounts", Token: env.Token(w.Buyer.ID, auth.RoleBuyer),
+		Body: map[string]string{"currency": "MXN", "scheme": "CLABE", "number": "032180000118359719"}})
+	rows, err := env.Pool.Query(context.Background(), "SELECT subject, payload::text FROM outbox ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for rows.Next() {
+		var subj, payload string
+		if err := rows.Scan(&subj, &payload); err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := schemas[subj]
+		if s == nil {
+			t.Fatalf("event on %s has no schema", subj)
+		}
+		if err := s.Validate(inst); err != nil {
+			t.Errorf("%s payload breaks its contract: %v\n%s", subj, err, payload)
+		}
+		// The schemas are strict: an extra field in data must fail.
+		tampered, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(payload, `"data": {`, `"data": {"surprise": 1, `, 1)))
+		if s.Validate(tampered) == nil {
+			t.Errorf("%s schema accepted an unknown field", subj)
+		}
+		seen[subj] = true
+	}
+	for _, typ := range event.Types {
+		if !seen[typ] {
+			t.Errorf("no %s event was produced to check", typ)
+		}
+	}
+}

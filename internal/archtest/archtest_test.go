@@ -1,0 +1,50 @@
+// Package archtest keeps the import rules of docs/architecture.md.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/cadena-finance/cadena/"
+
+// domain packages must not reach HTTP, SQL or NATS, even indirectly.
+var domain = []string{"money", "validation", "taxid", "bankaccount", "calendar", "pricing", "auth", "event", "party", "program"}
+
+var forbidden = []string{"github.com/labstack/echo", "github.com/jackc/pgx", "github.com/nats-io"}
+
+func TestDomainImportsNoInfrastructure(t *testing.T) {
+	for _, pkg := range domain {
+		out, err := exec.Command("go", "list", "-deps", module+"internal/"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, f := range forbidden {
+				if strings.HasPrefix(dep, f) {
+					t.Errorf("internal/%s depends on %s", pkg, dep)
+				}
+			}
+			if strings.HasPrefix(dep, module+"internal/") {
+				rest := strings.TrimPrefix(dep, module+"internal/")
+				if strings.HasPrefix(rest, "app") || strings.HasPrefix(rest, "api") || strings.HasPrefix(rest, "platform") || strings.HasPrefix(rest, "server") {
+					t.Errorf("internal/%s depends on outer package %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
+
+// Handlers reach the database only through app: api imports no store.
+func TestAPIImportsNoStore(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"internal/api").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, imp := range strings.Fields(string(out)) {
+		if strings.HasSuffix(imp, "db") && strings.HasPrefix(imp, module) {
+			t.Errorf("internal/api imports store %s", imp)
+		}
+	}
+}

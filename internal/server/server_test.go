@@ -1,0 +1,179 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/platform/natsx"
+	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/server"
+)
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func testConfig(t *testing.T) config.Config {
+	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
+	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(freePort(t)))
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// The whole process: embedded JetStream, relay, HTTP; an API call's event
+// reaches the stream with its id as Nats-Msg-Id; shutdown drains.
+func TestServeEmbeddedEndToEnd(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s, err := server.Open(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartNATS(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	if err := s.Serve(ln); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + s.Addr.String()
+	res, err := http.Get(base + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	// An external client (a lender's program) reaches the embedded server on the configured port.
+	nc, err := nats.Connect("nats://127.0.0.1:" + strconv.Itoa(cfg.NATSPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	cons, err := js.CreateOrUpdateConsumer(ctx, natsx.EventsStream, jetstream.ConsumerConfig{
+		Durable: "test-reader", FilterSubject: event.PartyCreated, AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	op, _, err := s.App.Bootstrap(ctx, partyDraft("CAD250101GGA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.App.MintToken(ctx, "t", op.ID, auth.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", base+"/v1/parties", strings.NewReader(`{"kind":"buyer","legal_name":"Comprador","country":"MX","tax_id":"ABA010203BB4"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create: %v %v", res.StatusCode, err)
+	}
+	var created struct{ ID string }
+	_ = json.NewDecoder(res.Body).Decode(&created)
+	res.Body.Close()
+
+	got := map[string]bool{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) < 2 && time.Now().Before(deadline) {
+		batch, err := cons.Fetch(10, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			var env event.Envelope
+			if err := json.Unmarshal(m.Data(), &env); err != nil {
+				t.Fatal(err)
+			}
+			if m.Headers().Get(jetstream.MsgIDHeader) != env.ID.String() {
+				t.Fatalf("msg id %q vs event id %s", m.Headers().Get(jetstream.MsgIDHeader), env.ID)
+			}
+			var data app.PartyEvent
+			_ = json.Unmarshal(env.Data, &data)
+			got[data.PartyID.String()] = true
+			_ = m.Ack()
+		}
+	}
+	if !got[created.ID] || !got[op.ID.String()] {
+		t.Fatalf("events received for %v; want operator and %s", got, created.ID)
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
+
+func TestEmbeddedPortTakenNamesTheSetting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = natsx.Embedded{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, StoreDir: t.TempDir()}.Start()
+	if err == nil || !strings.Contains(err.Error(), "CADENA_NATS_PORT") || !strings.Contains(err.Error(), "NATS_URL") {
+		t.Fatalf("error %v does not name the settings", err)
+	}
+}
+
+// With NATS_URL set the server uses that server instead of embedding one.
+func TestServeExternalNATS(t *testing.T) {
+	cfg := testConfig(t)
+	ext, err := natsx.Embedded{Host: "127.0.0.1", Port: freePort(t), StoreDir: t.TempDir()}.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Shutdown()
+	cfg.NATSURL = ext.ClientURL()
+	cfg.NATSPort = 1 // would fail if it tried to embed
+	s, err := server.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background()) //nolint:errcheck
+	if err := s.StartNATS(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.NATSURL != ext.ClientURL() {
+		t.Fatalf("connected to %s", s.NATSURL)
+	}
+	if _, err := s.JS.Stream(context.Background(), natsx.EventsStream); err != nil {
+		t.Fatalf("stream not declared on the external server: %v", err)
+	}
+}
+
+func partyDraft(rfc string) party.Draft {
+	return party.Draft{LegalName: "Operador", Country: "MX", TaxID: rfc}
+}
