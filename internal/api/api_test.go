@@ -171,21 +171,27 @@ func TestRejectedTokensOverHTTP(t *testing.T) {
 // routeRoles is every authenticated route with the roles it admits. The test
 // fails when a route exists that this table does not name.
 var routeRoles = map[string][]auth.Role{
-	"GET /v1/me":                         {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties":                   {auth.RoleOperator},
-	"GET /v1/parties":                    {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/parties/:id":                {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties/:id/bank-accounts": {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/parties/:id/bank-accounts":  {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/parties/:id/users":         {auth.RoleOperator},
-	"POST /v1/parties/:id/api-clients":   {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/programs":                  {auth.RoleOperator, auth.RoleBuyer},
-	"GET /v1/programs":                   {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"GET /v1/programs/:id":               {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
-	"POST /v1/programs/:id/suppliers":    {auth.RoleOperator, auth.RoleBuyer},
-	"GET /v1/programs/:id/suppliers":     {auth.RoleOperator, auth.RoleBuyer},
-	"POST /v1/programs/:id/lenders":      {auth.RoleOperator},
-	"GET /v1/programs/:id/lenders":       {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
+	"GET /v1/me":                                 {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties":                           {auth.RoleOperator},
+	"GET /v1/parties":                            {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/parties/:id":                        {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties/:id/bank-accounts":         {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/parties/:id/bank-accounts":          {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/parties/:id/users":                 {auth.RoleOperator},
+	"POST /v1/parties/:id/api-clients":           {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/programs":                          {auth.RoleOperator, auth.RoleBuyer},
+	"GET /v1/programs":                           {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/programs/:id":                       {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"POST /v1/programs/:id/suppliers":            {auth.RoleOperator, auth.RoleBuyer},
+	"GET /v1/programs/:id/suppliers":             {auth.RoleOperator, auth.RoleBuyer},
+	"POST /v1/programs/:id/lenders":              {auth.RoleOperator},
+	"GET /v1/programs/:id/lenders":               {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
+	"POST /v1/pricing/preview":                   {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"PUT /v1/reference-rates/:index/:date":       {auth.RoleOperator},
+	"GET /v1/reference-rates/:index":             {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"GET /v1/calendars/:name/holidays":           {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},
+	"PUT /v1/calendars/:name/overrides/:date":    {auth.RoleOperator},
+	"DELETE /v1/calendars/:name/overrides/:date": {auth.RoleOperator},
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true,
@@ -215,12 +221,12 @@ func TestEveryRouteChecksRoles(t *testing.T) {
 			t.Errorf("route %s has no entry in routeRoles", key)
 			continue
 		}
-		path := strings.ReplaceAll(r.Path, ":id", w.Program.ID.String())
+		path := strings.NewReplacer(":id", w.Program.ID.String(), ":index", "TIIE_FONDEO", ":name", "MX", ":date", "2030-01-02").Replace(r.Path)
 		if strings.HasPrefix(r.Path, "/v1/parties/:id") {
 			path = strings.ReplaceAll(r.Path, ":id", w.Buyer.ID.String())
 		}
 		var body any
-		if r.Method == "POST" {
+		if r.Method == "POST" || r.Method == "PUT" {
 			body = map[string]any{}
 		}
 		if res := env.Do(apitest.Req{Method: r.Method, Path: path, Body: body}); res.Status != 401 {

@@ -4,11 +4,16 @@ import (
 	"net/http"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
+	"github.com/cadena-finance/cadena/internal/refrate"
 )
 
 // catalog is the one table from domain errors to HTTP status and stable code.
+// Order matters: the first entry an error matches wins.
 // Codes are a public contract: add, never rename.
 var catalog = []struct {
 	err    error
@@ -29,6 +34,38 @@ var catalog = []struct {
 	{program.ErrNotASupplier, http.StatusUnprocessableEntity, "program.not_a_supplier", "Only suppliers can be enrolled as suppliers"},
 	{program.ErrAlreadyEnrolled, http.StatusConflict, "program.already_enrolled", "Already enrolled in this program"},
 	{program.ErrLimitBelowExposure, http.StatusConflict, "program.limit_below_exposure", "Credit limit below current exposure"},
+
+	// Pricing, reference rates and calendars.
+	{refrate.ErrUnknownIndex, http.StatusNotFound, "reference_rate.unknown_index", "No such reference index"},
+	{refrate.ErrNone, http.StatusUnprocessableEntity, "pricing.reference_rate_missing", "No reference rate published on or before the value date"},
+	{refrate.ErrStale, http.StatusUnprocessableEntity, "pricing.reference_rate_stale", "The reference rate is stale; quoting stops until a fresh one is published"},
+	{calendar.ErrUnknownCalendar, http.StatusNotFound, "calendar.not_found", "No such calendar"},
+	{calendar.ErrYearOutOfRange, http.StatusUnprocessableEntity, "calendar.year_out_of_range", "Year outside the calendar's range"},
+	{app.ErrNoOverride, http.StatusNotFound, "calendar.override_not_found", "No override on that day"},
+	{pricing.ErrSpreadAboveCap, http.StatusUnprocessableEntity, "pricing.spread_above_cap", "Spread above the program's maximum spread"},
+	{pricing.ErrMaxSpreadAbovePlatform, http.StatusUnprocessableEntity, "pricing.max_spread_above_platform", "Maximum spread above the platform maximum"},
+	{pricing.ErrAboveRateCeiling, http.StatusUnprocessableEntity, "pricing.above_rate_ceiling", "Effective annual rate above the program's ceiling"},
+	{pricing.ErrNegativeSpread, http.StatusUnprocessableEntity, "pricing.negative_spread", "Spread must not be negative"},
+	{pricing.ErrRateOutOfRange, http.StatusUnprocessableEntity, "pricing.rate_out_of_range", "Reference rate out of range"},
+	{pricing.ErrInvalidRateCeiling, http.StatusUnprocessableEntity, "pricing.invalid_rate_ceiling", "Effective-rate ceiling must be above zero"},
+	{pricing.ErrValueDateNotBusinessDay, http.StatusUnprocessableEntity, "pricing.value_date_not_business_day", "Value date is not a business day"},
+	{pricing.ErrNotAfterValueDate, http.StatusUnprocessableEntity, "pricing.due_not_after_value_date", "Due date not after the value date"},
+	{pricing.ErrDiscountNotBelowFace, http.StatusUnprocessableEntity, "pricing.discount_not_below_face", "The discount would consume the whole face amount"},
+	{pricing.ErrTenorTooShort, http.StatusUnprocessableEntity, "pricing.tenor_too_short", "Tenor below the program minimum"},
+	{pricing.ErrTenorTooLong, http.StatusUnprocessableEntity, "pricing.tenor_too_long", "Tenor above the program maximum"},
+	// Field-level parse refusals: their codes appear in a problem's errors[].code.
+	{pricing.ErrMissing, http.StatusUnprocessableEntity, "required", "Required"},
+	{pricing.ErrMalformedRate, http.StatusUnprocessableEntity, "malformed_rate", "Malformed percentage"},
+	{pricing.ErrMalformedBps, http.StatusUnprocessableEntity, "malformed_bps", "Malformed basis points"},
+	{pricing.ErrFieldTooLong, http.StatusUnprocessableEntity, "too_long", "Value too long"},
+	{pricing.ErrUnknownBasis, http.StatusUnprocessableEntity, "unknown_basis", "Unknown day-count basis"},
+	{pricing.ErrUnknownRounding, http.StatusUnprocessableEntity, "unknown_rounding", "Unknown rounding rule"},
+	{calendar.ErrUnknownConvention, http.StatusUnprocessableEntity, "unknown_business_day_rule", "Unknown business-day rule"},
+	{calendar.ErrMalformedDate, http.StatusUnprocessableEntity, "invalid_date", "Dates are YYYY-MM-DD"},
+	{money.ErrUnknownCurrency, http.StatusUnprocessableEntity, "unsupported_currency", "Unsupported currency"},
+	{money.ErrTooManyDecimals, http.StatusUnprocessableEntity, "too_many_decimals", "More decimals than the currency allows"},
+	{money.ErrNotPositive, http.StatusUnprocessableEntity, "not_positive", "Amount must be positive"},
+	{money.ErrMalformed, http.StatusUnprocessableEntity, "invalid_amount", "Malformed amount"},
 }
 
 // Codes lists every stable code the API can answer, for the contract test.

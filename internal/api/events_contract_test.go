@@ -60,6 +60,11 @@ func TestEventsMatchContracts(t *testing.T) {
 	w := env.Seed()
 	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Buyer.ID.String() + "/bank-accounts", Token: env.Token(w.Buyer.ID, auth.RoleBuyer),
 		Body: map[string]string{"currency": "MXN", "scheme": "CLABE", "number": "032180000118359719"}})
+	op := env.Token(w.Operator.ID, auth.RoleOperator)
+	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.12"}})
+	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.15"}})
+	env.Do(apitest.Req{Method: "PUT", Path: "/v1/calendars/MX/overrides/2026-12-24", Token: op, Body: map[string]any{"name": "Nochebuena"}})
+	env.Do(apitest.Req{Method: "DELETE", Path: "/v1/calendars/MX/overrides/2026-12-24", Token: op})
 	rows, err := env.Pool.Query(context.Background(), "SELECT subject, payload::text FROM outbox ORDER BY seq")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -48,6 +49,14 @@ func toProblem(err error) Problem {
 	if errors.As(err, &ae) {
 		return Problem{Status: ae.status, Code: ae.code, Title: ae.title, Detail: ae.detail, Errors: ae.fields}
 	}
+	var fe pricing.FieldErrors
+	if errors.As(err, &fe) {
+		ve := make(validation.Errors, len(fe))
+		for i, f := range fe {
+			ve[i] = validation.Error{Field: f.Field, Code: codeOf(f.Err), Message: f.Err.Error()}
+		}
+		err = ve
+	}
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation.failed", Title: "The request has invalid fields",
@@ -78,6 +87,16 @@ func toProblem(err error) Problem {
 		return Problem{Status: 499, Code: "request.cancelled", Title: "The client closed the request"}
 	}
 	return Problem{Status: 500, Code: "internal", Title: "Internal error", Detail: "Something failed on our side; the request id finds it in the logs."}
+}
+
+// codeOf is the catalog code of a field-level refusal.
+func codeOf(err error) string {
+	for _, e := range catalog {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	return "invalid"
 }
 
 // errorHandler renders every error as application/problem+json and logs 5xx.

@@ -84,6 +84,13 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/programs/:id/suppliers", h.listProgramSuppliers, allow(operatorBuyer...))
 	v1.POST("/programs/:id/lenders", h.enrollLender, allow(operatorOnly...), idem)
 	v1.GET("/programs/:id/lenders", h.listProgramLenders, allow(operatorLender...))
+
+	v1.POST("/pricing/preview", h.previewPrice, allow(anyRole...))
+	v1.PUT("/reference-rates/:index/:date", h.putReferenceRate, allow(operatorOnly...))
+	v1.GET("/reference-rates/:index", h.listReferenceRates, allow(anyRole...))
+	v1.GET("/calendars/:name/holidays", h.listHolidays, allow(anyRole...))
+	v1.PUT("/calendars/:name/overrides/:date", h.putCalendarOverride, allow(operatorOnly...))
+	v1.DELETE("/calendars/:name/overrides/:date", h.deleteCalendarOverride, allow(operatorOnly...))
 	return e
 }
 

@@ -27,7 +27,12 @@ type App struct {
 	Pool           *pgxpool.Pool
 	Issuer         *auth.Issuer
 	PlatformMaxBps int
+	// RateMaxAgeDays is how many business days old a reference rate may be
+	// before quoting stops (CADENA_REFERENCE_RATE_MAX_AGE_DAYS, default 3).
+	RateMaxAgeDays int
 	Now            func() time.Time
+
+	calendars calendarCache
 }
 
 // Actor is the authenticated caller.

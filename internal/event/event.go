@@ -33,11 +33,14 @@ const (
 	ProgramCreated          = "cadena.program.created"
 	ProgramSupplierEnrolled = "cadena.program.supplier_enrolled"
 	ProgramLenderEnrolled   = "cadena.program.lender_enrolled"
+	ReferenceRatePublished  = "cadena.reference_rate.published"
+	CalendarOverrideChanged = "cadena.calendar.override_changed"
 )
 
 // Types lists every event type the platform emits; the contract test checks
 // each has a schema in contracts/events.
-var Types = []string{PartyCreated, PartyBankAccountAdded, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled}
+var Types = []string{PartyCreated, PartyBankAccountAdded, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
+	ReferenceRatePublished, CalendarOverrideChanged}
 
 // New builds a version-1 event of type typ, published on the subject of the same name.
 func New(typ string, data any, at time.Time) (Event, error) {

@@ -11,6 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/pricing"
+	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -23,9 +25,6 @@ var (
 	ErrAlreadyEnrolled    = errors.New("already enrolled in this program")
 	ErrLimitBelowExposure = errors.New("credit limit below current exposure")
 )
-
-// ReferenceIndices are the benchmark rates a program may price over.
-var ReferenceIndices = []string{"TIIE_FONDEO", "TIIE_28", "TIIE_91", "IBR_ON", "IBR_1M", "IBR_3M"}
 
 // Program is a buyer's supplier-finance program.
 type Program struct {
@@ -45,6 +44,7 @@ type Program struct {
 	MaxInvoiceAmount *decimal.Decimal
 	MaxEffectiveRate *decimal.Decimal // percent a year, e.g. Colombia's usury rate
 	GraceDays        int
+	Rounding         string // half_up (default), half_even or down: see docs/pricing.md
 	CreatedAt        time.Time
 }
 
@@ -65,6 +65,7 @@ type Draft struct {
 	MaxInvoiceAmount string
 	MaxEffectiveRate string
 	GraceDays        *int
+	Rounding         string
 }
 
 type defaults struct{ currency, index, dayCount, calendar, tz string }
@@ -97,7 +98,7 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 		MaxSpreadBps: orInt(d.MaxSpreadBps, platformMaxBps), DayCount: or(d.DayCount, def.dayCount),
 		Calendar: or(d.Calendar, def.calendar), BusinessDayRule: or(d.BusinessDayRule, "modified_following"),
 		TimeZone: or(d.TimeZone, def.tz), FundingCutoff: or(d.FundingCutoff, "13:00"),
-		MinDays: orInt(d.MinDays, 7), MaxTenorDays: orInt(d.MaxTenorDays, 180), GraceDays: orInt(d.GraceDays, 3), CreatedAt: now,
+		MinDays: orInt(d.MinDays, 7), MaxTenorDays: orInt(d.MaxTenorDays, 180), GraceDays: orInt(d.GraceDays, 3), Rounding: or(d.Rounding, "half_up"), CreatedAt: now,
 	}
 	var errs validation.Errors
 	if p.Name == "" || len(p.Name) > 200 {
@@ -108,10 +109,13 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 		errs.Add("currency", "unsupported", "currency must be MXN, COP or USD")
 	}
 	p.Currency = cur
-	if !contains(ReferenceIndices, p.ReferenceIndex) {
-		errs.Add("reference_index", "unsupported", "reference index must be one of %s", strings.Join(ReferenceIndices, ", "))
+	if !refrate.KnownIndex(p.ReferenceIndex) {
+		errs.Add("reference_index", "unsupported", "reference index must be one of %s", strings.Join(refrate.Indices, ", "))
 	}
-	if p.MaxSpreadBps < 0 || p.MaxSpreadBps > platformMaxBps {
+	if _, err := pricing.ParseRounding(p.Rounding); err != nil {
+		errs.Add("rounding", "unsupported", "rounding must be half_up, half_even or down")
+	}
+	if p.MaxSpreadBps < 0 || p.MaxSpreadBps > platformMaxBps || pricing.ValidateMaxSpread(p.MaxSpreadBps) != nil {
 		errs.Add("max_spread_bps", "above_platform_cap", "maximum spread must be between 0 and %d basis points", platformMaxBps)
 	}
 	if p.DayCount != "ACT/360" && p.DayCount != "ACT/365" {
@@ -166,15 +170,6 @@ func amountCode(err error) string {
 		return "too_many_decimals"
 	}
 	return "invalid_amount"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Location returns the program's time zone (validated at creation).

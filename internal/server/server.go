@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if s.Verifier, err = auth.NewVerifier(s.Keys, acfg); err != nil {
 		return nil, err
 	}
-	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps}
+	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays}
 	return s, nil
 }
 

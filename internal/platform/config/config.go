@@ -28,6 +28,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	MaxBatchBytes   int64
 	PlatformMaxBps  int
+	RateMaxAgeDays  int
 	ShutdownTimeout time.Duration
 }
 
@@ -48,7 +49,8 @@ var Variables = [][3]string{
 	{"CADENA_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CADENA_MAX_BODY_BYTES", "1048576", "largest request body on ordinary routes"},
 	{"CADENA_MAX_BATCH_BYTES", "67108864", "largest invoice batch upload"},
-	{"CADENA_PLATFORM_MAX_SPREAD_BPS", "700", "platform cap on a program's maximum spread"},
+	{"CADENA_PLATFORM_MAX_SPREAD_BPS", "700", "platform cap on a program's maximum spread (700 at most)"},
+	{"CADENA_REFERENCE_RATE_MAX_AGE_DAYS", "3", "business days a reference rate may be old before quoting stops"},
 	{"CADENA_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and the relay"},
 }
 
@@ -80,6 +82,7 @@ func Load() (Config, error) {
 	set("CADENA_MAX_BODY_BYTES", func(n string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(env(n, "1048576"), 10, 64); return })
 	set("CADENA_MAX_BATCH_BYTES", func(n string) (e error) { c.MaxBatchBytes, e = strconv.ParseInt(env(n, "67108864"), 10, 64); return })
 	set("CADENA_PLATFORM_MAX_SPREAD_BPS", func(n string) (e error) { c.PlatformMaxBps, e = strconv.Atoi(env(n, "700")); return })
+	set("CADENA_REFERENCE_RATE_MAX_AGE_DAYS", func(n string) (e error) { c.RateMaxAgeDays, e = strconv.Atoi(env(n, "3")); return })
 	set("CADENA_SHUTDOWN_TIMEOUT", func(n string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(env(n, "20s")); return })
 	if err != nil {
 		return c, err
@@ -87,8 +90,12 @@ func Load() (Config, error) {
 	if c.TokenTTL <= 0 || c.TokenTTL > 15*time.Minute {
 		return c, fmt.Errorf("CADENA_TOKEN_TTL must be between 1s and 15m, got %s", c.TokenTTL)
 	}
-	if c.PlatformMaxBps < 0 || c.PlatformMaxBps > 10000 {
-		return c, fmt.Errorf("CADENA_PLATFORM_MAX_SPREAD_BPS must be between 0 and 10000")
+	// 700 bp is Cadena's promise to suppliers (NAFIN's 7 points): it can be lowered, never raised.
+	if c.PlatformMaxBps < 0 || c.PlatformMaxBps > 700 {
+		return c, fmt.Errorf("CADENA_PLATFORM_MAX_SPREAD_BPS must be between 0 and 700")
+	}
+	if c.RateMaxAgeDays < 1 || c.RateMaxAgeDays > 30 {
+		return c, fmt.Errorf("CADENA_REFERENCE_RATE_MAX_AGE_DAYS must be between 1 and 30")
 	}
 	return c, nil
 }

@@ -1,0 +1,397 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/calendar/calendardb"
+	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/pricing"
+	"github.com/cadena-finance/cadena/internal/program"
+	"github.com/cadena-finance/cadena/internal/program/programdb"
+	"github.com/cadena-finance/cadena/internal/refrate"
+	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
+	"github.com/cadena-finance/cadena/internal/validation"
+)
+
+// calendarTTL bounds how long another replica's override change can go
+// unseen here; this replica's own changes apply at once.
+const calendarTTL = 30 * time.Second
+
+type calendarCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedCalendar
+}
+
+type cachedCalendar struct {
+	cal *calendar.Calendar
+	at  time.Time
+}
+
+// Calendar returns a holiday calendar with the operators' overrides applied.
+func (a *App) Calendar(ctx context.Context, name string) (*calendar.Calendar, error) {
+	name = strings.ToUpper(strings.TrimSpace(name))
+	a.calendars.mu.Lock()
+	c, ok := a.calendars.entries[name]
+	a.calendars.mu.Unlock()
+	if ok && time.Since(c.at) < calendarTTL {
+		return c.cal, nil
+	}
+	if _, err := calendar.New(name, nil); err != nil {
+		return nil, err
+	}
+	overrides, err := calendardb.Overrides(ctx, a.Pool, name)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calendar.New(name, overrides)
+	if err != nil {
+		return nil, err
+	}
+	a.calendars.mu.Lock()
+	if a.calendars.entries == nil {
+		a.calendars.entries = map[string]cachedCalendar{}
+	}
+	a.calendars.entries[name] = cachedCalendar{cal: cal, at: time.Now()}
+	a.calendars.mu.Unlock()
+	return cal, nil
+}
+
+func (a *App) forgetCalendar(name string) {
+	a.calendars.mu.Lock()
+	delete(a.calendars.entries, name)
+	a.calendars.mu.Unlock()
+}
+
+// RateEvent is the payload of cadena.reference_rate.published.
+type RateEvent struct {
+	Index    string  `json:"index"`
+	Date     string  `json:"date"`
+	Rate     string  `json:"rate"`
+	Previous *string `json:"previous_rate"`
+}
+
+// PutReferenceRate publishes or corrects a fixing (operators only).
+func (a *App) PutReferenceRate(ctx context.Context, act Actor, index, date, rate string) (refrate.Rate, bool, error) {
+	if !act.Is(auth.RoleOperator) {
+		return refrate.Rate{}, false, ErrForbidden
+	}
+	r, err := refrate.New(index, date, rate, act.Subject, a.now())
+	if err != nil {
+		return r, false, err
+	}
+	var created bool
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		var prev *refrate.Rate
+		var err error
+		if created, prev, err = refratedb.Put(ctx, tx, r); err != nil {
+			return err
+		}
+		ev := RateEvent{Index: r.Index, Date: r.Date.Format(time.DateOnly), Rate: r.Percent.StringFixed(pricing.PercentDecimals)}
+		if prev != nil {
+			s := prev.Percent.StringFixed(pricing.PercentDecimals)
+			ev.Previous = &s
+		}
+		return a.emit(ctx, tx, event.ReferenceRatePublished, ev)
+	})
+	return r, created, err
+}
+
+// ReferenceRates lists an index's fixings between two dates (any role).
+func (a *App) ReferenceRates(ctx context.Context, index, from, to string, limit int) ([]refrate.Rate, error) {
+	index = strings.ToUpper(index)
+	if !refrate.KnownIndex(index) {
+		return nil, refrate.ErrUnknownIndex
+	}
+	var errs validation.Errors
+	parse := func(field, s string, def time.Time) time.Time {
+		if s == "" {
+			return def
+		}
+		d, err := calendar.ParseDate(s)
+		if err != nil {
+			errs.Add(field, "invalid_date", "%s must be YYYY-MM-DD", field)
+		}
+		return d
+	}
+	f := parse("from", from, calendar.Date(1900, 1, 1))
+	t := parse("to", to, calendar.Date(9999, 12, 31))
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return refratedb.List(ctx, a.Pool, index, f, t, limit)
+}
+
+// OverrideEvent is the payload of cadena.calendar.override_changed.
+type OverrideEvent struct {
+	Calendar string `json:"calendar"`
+	Date     string `json:"date"`
+	Name     string `json:"name"`
+	Remove   bool   `json:"remove"`
+	Deleted  bool   `json:"deleted"`
+}
+
+// PutCalendarOverride declares a day a bank holiday (or, with remove, a
+// rule holiday a business day) in one calendar (operators only).
+func (a *App) PutCalendarOverride(ctx context.Context, act Actor, name, date, holidayName string, remove bool) (calendar.Override, error) {
+	name, day, err := a.overrideKey(act, name, date)
+	if err != nil {
+		return calendar.Override{}, err
+	}
+	o := calendar.Override{Date: day, Name: strings.TrimSpace(holidayName), Remove: remove}
+	if len(o.Name) > 200 {
+		return o, validation.Errors{{Field: "name", Code: "too_long", Message: "name has at most 200 characters"}}
+	}
+	if _, err := calendar.New(name, []calendar.Override{o}); err != nil {
+		return o, validation.Errors{{Field: "date", Code: "out_of_range", Message: err.Error()}}
+	}
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		if err := calendardb.Put(ctx, tx, name, o, act.Subject); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Name: o.Name, Remove: remove})
+	})
+	a.forgetCalendar(name)
+	return o, err
+}
+
+// DeleteCalendarOverride returns a day to its rule (operators only).
+func (a *App) DeleteCalendarOverride(ctx context.Context, act Actor, name, date string) error {
+	name, day, err := a.overrideKey(act, name, date)
+	if err != nil {
+		return err
+	}
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		found, err := calendardb.Delete(ctx, tx, name, day)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNoOverride
+		}
+		return a.emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Deleted: true})
+	})
+	a.forgetCalendar(name)
+	return err
+}
+
+// ErrNoOverride: the day has no override to delete.
+var ErrNoOverride = errors.New("no override on that day")
+
+func (a *App) overrideKey(act Actor, name, date string) (string, time.Time, error) {
+	if !act.Is(auth.RoleOperator) {
+		return "", time.Time{}, ErrForbidden
+	}
+	name = strings.ToUpper(name)
+	if _, err := calendar.New(name, nil); err != nil {
+		return "", time.Time{}, calendar.ErrUnknownCalendar
+	}
+	day, err := calendar.ParseDate(date)
+	if err != nil {
+		return "", time.Time{}, validation.Errors{{Field: "date", Code: "invalid_date", Message: "date must be YYYY-MM-DD"}}
+	}
+	return name, day, nil
+}
+
+// YearHolidays is a calendar's holidays of one year with the overrides behind them.
+type YearHolidays struct {
+	Calendar  string
+	Year      int
+	Holidays  []calendar.Holiday
+	Overrides []calendar.Override
+}
+
+// Holidays lists a calendar's holidays for a year, overrides applied (any role).
+func (a *App) Holidays(ctx context.Context, name string, year int) (YearHolidays, error) {
+	cal, err := a.Calendar(ctx, name)
+	if err != nil {
+		return YearHolidays{}, err
+	}
+	hs, err := cal.Holidays(year)
+	if err != nil {
+		return YearHolidays{}, err
+	}
+	all, err := calendardb.Overrides(ctx, a.Pool, cal.Name())
+	if err != nil {
+		return YearHolidays{}, err
+	}
+	out := YearHolidays{Calendar: cal.Name(), Year: year, Holidays: hs}
+	for _, o := range all {
+		if o.Date.Year() == year {
+			out.Overrides = append(out.Overrides, o)
+		}
+	}
+	return out, nil
+}
+
+// PreviewRequest prices a hypothetical invoice. With ProgramID the program
+// fixes every term and the reference rate comes from the published fixings;
+// without it the caller names the terms as the CLI does, and the reference
+// rate is either given or fixed from ReferenceIndex.
+type PreviewRequest struct {
+	ProgramID      string
+	ReferenceIndex string
+	pricing.Request
+}
+
+// Preview is a priced invoice with where its reference rate came from.
+type Preview struct {
+	Quote            pricing.Quote
+	Program          *program.Program
+	Fixing           *refrate.Rate
+	Calendar         string
+	Convention       calendar.Convention
+	Rounding         pricing.Rounding
+	Eligible         bool
+	IneligibleReason string
+}
+
+// PreviewPrice prices without committing anything (any role).
+func (a *App) PreviewPrice(ctx context.Context, act Actor, r PreviewRequest) (Preview, error) {
+	if r.ProgramID != "" {
+		return a.previewInProgram(ctx, act, r)
+	}
+	useIndex := r.ReferenceRate == "" && r.ReferenceIndex != ""
+	if useIndex {
+		r.ReferenceRate = "0" // replaced by the fixing below
+	}
+	in, err := pricing.ParseRequest(r.Request)
+	if err != nil {
+		return Preview{}, err
+	}
+	if in.Program.Calendar, err = a.Calendar(ctx, in.Program.Calendar.Name()); err != nil {
+		return Preview{}, err
+	}
+	out := Preview{Calendar: in.Program.Calendar.Name(), Convention: in.Program.Convention, Rounding: in.Program.Rounding, Eligible: true}
+	if useIndex {
+		fix, err := a.fixing(ctx, strings.ToUpper(r.ReferenceIndex), in.ValueDate, in.Program.Calendar)
+		if err != nil {
+			return Preview{}, err
+		}
+		in.ReferenceRate, out.Fixing = fix.Fraction(), &fix
+	}
+	out.Quote, err = pricing.Price(in)
+	return out, err
+}
+
+func (a *App) previewInProgram(ctx context.Context, act Actor, r PreviewRequest) (Preview, error) {
+	id, err := uuid.Parse(r.ProgramID)
+	if err != nil {
+		return Preview{}, program.ErrNotFound
+	}
+	p, err := programdb.Get(ctx, a.Pool, viewer(act), id)
+	if err != nil {
+		return Preview{}, err
+	}
+	var errs validation.Errors
+	for field, v := range map[string]string{"currency": r.Currency, "reference_rate": r.ReferenceRate, "reference_index": r.ReferenceIndex,
+		"basis": r.Basis, "calendar": r.Calendar, "convention": r.Convention, "rounding": r.Rounding,
+		"max_spread_bps": r.MaxSpreadBps, "max_effective_rate": r.MaxEffectiveRate} {
+		if v != "" {
+			errs.Add(field, "set_by_program", "%s is fixed by the program; leave it out", field)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return Preview{}, err
+	}
+	terms, err := a.PricingTerms(ctx, p)
+	if err != nil {
+		return Preview{}, err
+	}
+	valueDate := r.ValueDate
+	if valueDate == "" {
+		vd, err := pricing.ValueDate(a.now(), p.Location(), terms.cutoff, terms.Calendar)
+		if err != nil {
+			return Preview{}, err
+		}
+		valueDate = vd.Format(time.DateOnly)
+	}
+	// Parse the rest through the same parser as the explicit form, then put the program's terms back.
+	req := r.Request
+	req.Currency, req.ReferenceRate, req.ValueDate = string(p.Currency), "0", valueDate
+	req.Basis, req.Calendar, req.Rounding = p.DayCount, p.Calendar, p.Rounding
+	in, err := pricing.ParseRequest(req)
+	if err != nil {
+		return Preview{}, err
+	}
+	in.Program = terms.Program
+	fix, err := a.fixing(ctx, p.ReferenceIndex, in.ValueDate, terms.Calendar)
+	if err != nil {
+		return Preview{}, err
+	}
+	in.ReferenceRate = fix.Fraction()
+	q, err := pricing.Price(in)
+	if err != nil {
+		return Preview{}, err
+	}
+	out := Preview{Quote: q, Program: &p, Fixing: &fix, Calendar: p.Calendar, Convention: terms.Convention, Rounding: terms.Rounding, Eligible: true}
+	if err := pricing.Eligible(q.ValueDate, q.Maturity, p.MinDays, p.MaxTenorDays); err != nil {
+		out.Eligible, out.IneligibleReason = false, err.Error()
+	}
+	return out, nil
+}
+
+// Terms are a program's pricing terms with its cut-off.
+type Terms struct {
+	pricing.Program
+	cutoff pricing.Cutoff
+}
+
+// PricingTerms turns a program into the pricing engine's terms, with the
+// calendar's overrides applied.
+func (a *App) PricingTerms(ctx context.Context, p program.Program) (Terms, error) {
+	cal, err := a.Calendar(ctx, p.Calendar)
+	if err != nil {
+		return Terms{}, err
+	}
+	basis, err := pricing.ParseBasis(p.DayCount)
+	if err != nil {
+		return Terms{}, err
+	}
+	conv, err := calendar.ParseConvention(p.BusinessDayRule)
+	if err != nil {
+		return Terms{}, err
+	}
+	rounding, err := pricing.ParseRounding(p.Rounding)
+	if err != nil {
+		return Terms{}, err
+	}
+	cut, err := time.Parse("15:04", p.FundingCutoff)
+	if err != nil {
+		return Terms{}, err
+	}
+	t := Terms{Program: pricing.Program{Currency: p.Currency, Basis: basis, Calendar: cal, Convention: conv, Rounding: rounding,
+		MaxSpreadBps: p.MaxSpreadBps}, cutoff: pricing.Cutoff{Hour: cut.Hour(), Minute: cut.Minute()}}
+	if p.MaxEffectiveRate != nil {
+		t.RateCeiling = decimal.NewNullDecimal(pricing.PercentToRate(*p.MaxEffectiveRate))
+	}
+	return t, nil
+}
+
+// fixing is the latest published rate on or before the value date, refused when stale.
+func (a *App) fixing(ctx context.Context, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
+	if !refrate.KnownIndex(index) {
+		return refrate.Rate{}, validation.Errors{{Field: "reference_index", Code: "unknown_index", Message: "reference index must be one of " + strings.Join(refrate.Indices, ", ")}}
+	}
+	fix, err := refratedb.LatestOnOrBefore(ctx, a.Pool, index, valueDate)
+	if err != nil {
+		return fix, err
+	}
+	return fix, refrate.CheckFresh(fix, valueDate, cal, a.maxRateAge())
+}
+
+func (a *App) maxRateAge() int {
+	if a.RateMaxAgeDays > 0 {
+		return a.RateMaxAgeDays
+	}
+	return 3
+}

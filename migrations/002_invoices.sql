@@ -1,0 +1,2 @@
+-- Reserved for the invoices migration (issue 3).
+SELECT 1;
