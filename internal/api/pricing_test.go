@@ -147,7 +147,7 @@ func TestReferenceRatesAndProgramPreview(t *testing.T) {
 	}
 	for _, bad := range []struct {
 		path, rate string
-		status    int
+		status     int
 	}{{"/v1/reference-rates/LIBOR/2026-11-20", "5", 422}, {"/v1/reference-rates/IBR_3M/2026-02-30", "5", 422}, {"/v1/reference-rates/IBR_3M/2026-11-20", "5.12345", 422}} {
 		if r := env.Do(apitest.Req{Method: "PUT", Path: bad.path, Token: op, Body: map[string]string{"rate": bad.rate}}); r.Status != bad.status {
 			t.Errorf("%s %s: %d", bad.path, bad.rate, r.Status)
@@ -181,7 +181,7 @@ func TestCalendarOverridesMovePricing(t *testing.T) {
 	}
 	var hol struct {
 		Holidays  []struct{ Date, Name string } `json:"holidays"`
-		Overrides []struct{ Date string }        `json:"overrides"`
+		Overrides []struct{ Date string }       `json:"overrides"`
 	}
 	env.Do(apitest.Req{Method: "GET", Path: "/v1/calendars/mx/holidays?year=2027", Token: sup}).JSON(t, &hol)
 	found := false

@@ -37,8 +37,6 @@ func BenchmarkPriceOne(b *testing.B) {
 	}
 }
 
-// A realistic basket: 1000 invoices of varied faces and due dates.
-
 // A basket of 1000 invoices with varied faces and due dates.
 func BenchmarkPriceBasket1000(b *testing.B) {
 	base := benchInput(b)
@@ -51,6 +49,21 @@ func BenchmarkPriceBasket1000(b *testing.B) {
 	for b.Loop() {
 		if _, err := PriceBasket(ins); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBaselineBareDiscount is the floor the engine is measured against
+// in the same run: the bare formula D = face × rate × days / 360 rounded to
+// cents and P = face − D, with no calendar, validation or derived rates.
+func BenchmarkBaselineBareDiscount(b *testing.B) {
+	face := decimal.RequireFromString("100000.00")
+	rate := decimal.RequireFromString("0.1212")
+	days, basis := decimal.NewFromInt(60), decimal.NewFromInt(360)
+	for b.Loop() {
+		d := face.Mul(rate).Mul(days).Div(basis).Round(2)
+		if face.Sub(d).IsNegative() {
+			b.Fatal("negative net")
 		}
 	}
 }
