@@ -4,7 +4,7 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test build lint fuzz bench-pricing clean
+.PHONY: run test build lint fuzz bench-pricing bench-invoices clean
 
 run:
 	@deploy/dev/run.sh
@@ -34,6 +34,12 @@ fuzz:
 
 bench-pricing:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/pricing/
+
+# 1,000,000 invoices over HTTP to a real `cadena serve` (a child process on a
+# fresh database), against a raw COPY of the same rows; see docs/benchmarks.md.
+bench-invoices: build
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 CADENA_BIN=$(CURDIR)/bin/cadena $(GO) test -run '^$$' -bench BenchmarkInvoicePublication -benchtime 1x -timeout 30m ./internal/invoice/invoicebench/
 
 clean:
 	rm -rf bin

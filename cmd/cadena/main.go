@@ -26,6 +26,8 @@ func commands() []command {
 		{"token", "mint an access token for a party and role, for operators and local use", runToken},
 		{"keygen", "add a new JWT signing key to the key folder (rotation); older keys stay valid", runKeygen},
 		{"quote", "price an early payment from the command line, with every figure shown", runQuote},
+		{"nats-config", "print the NATS server config that trusts Cadena's keys, or platform/lender credentials", runNATSConfig},
+		{"invoices", "publish approved invoices from a CSV file in batches: invoices upload FILE.csv", runInvoices},
 		{"version", "print the version", runVersion},
 	}
 }

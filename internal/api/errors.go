@@ -5,6 +5,7 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/pricing"
@@ -34,6 +35,18 @@ var catalog = []struct {
 	{program.ErrNotASupplier, http.StatusUnprocessableEntity, "program.not_a_supplier", "Only suppliers can be enrolled as suppliers"},
 	{program.ErrAlreadyEnrolled, http.StatusConflict, "program.already_enrolled", "Already enrolled in this program"},
 	{program.ErrLimitBelowExposure, http.StatusConflict, "program.limit_below_exposure", "Credit limit below current exposure"},
+
+	// Invoices and batches; per-document refusals are validation errors with invoice.* codes.
+	{invoice.ErrNotFound, http.StatusNotFound, "invoice.not_found", "Invoice not found"},
+	{invoice.ErrBatchNotFound, http.StatusNotFound, "invoice_batch.not_found", "Invoice batch not found"},
+	{invoice.ErrNotCancellable, http.StatusConflict, "invoice.not_cancellable", "Only a published invoice not yet accepted by its supplier can be cancelled"},
+	{invoice.ErrTransition, http.StatusConflict, "invoice.invalid_transition", "The invoice cannot make that status change"},
+	{invoice.ErrNoProgram, http.StatusUnprocessableEntity, "invoice.program_required", "program_id is required: the buyer has several programs"},
+	{invoice.ErrEmptyBatch, http.StatusUnprocessableEntity, "invoice_batch.empty", "The batch has no documents"},
+	{invoice.ErrTooManyRows, http.StatusUnprocessableEntity, "invoice_batch.too_many_rows", "A batch holds at most 100,000 documents"},
+	{invoice.ErrCSVEncoding, http.StatusUnprocessableEntity, "invoice_batch.bad_encoding", "The CSV file is not valid UTF-8"},
+	{invoice.ErrCSVHeader, http.StatusUnprocessableEntity, "invoice_batch.bad_header", "The CSV header row is missing or names unknown columns"},
+	{invoice.ErrCSVSyntax, http.StatusUnprocessableEntity, "invoice_batch.malformed_csv", "The file is not valid CSV"},
 
 	// Pricing, reference rates and calendars.
 	{refrate.ErrUnknownIndex, http.StatusNotFound, "reference_rate.unknown_index", "No such reference index"},

@@ -15,6 +15,10 @@ import (
 	"github.com/cadena-finance/cadena/internal/event"
 )
 
+// eventProducers are added by other test files (in init) to make the events
+// of their feature, so this test checks those payloads too.
+var eventProducers []func(*testing.T, *apitest.Env, apitest.World)
+
 // eventSchemas compiles contracts/events/*.json, keyed by event type.
 func eventSchemas(t *testing.T) map[string]*jsonschema.Schema {
 	t.Helper()
@@ -60,6 +64,9 @@ func TestEventsMatchContracts(t *testing.T) {
 	w := env.Seed()
 	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Buyer.ID.String() + "/bank-accounts", Token: env.Token(w.Buyer.ID, auth.RoleBuyer),
 		Body: map[string]string{"currency": "MXN", "scheme": "CLABE", "number": "032180000118359719"}})
+	for _, produce := range eventProducers {
+		produce(t, env, w)
+	}
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.12"}})
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.15"}})

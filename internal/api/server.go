@@ -27,6 +27,8 @@ type Deps struct {
 	Keys         *auth.KeyRing
 	Log          *slog.Logger
 	MaxBodyBytes int64
+	// MaxBatchBytes limits invoice batch uploads (default 64 MiB).
+	MaxBatchBytes int64
 	// NATSReady reports whether the NATS connection is up, for /readyz.
 	NATSReady func() bool
 }
@@ -47,7 +49,12 @@ func New(d Deps) *echo.Echo {
 	e.Use(accessLog(d.Log))
 	e.Use(middleware.Recover())
 	if d.MaxBodyBytes > 0 {
-		e.Use(middleware.BodyLimit(strconv.FormatInt(d.MaxBodyBytes, 10) + "B"))
+		// Batch uploads get their own, larger limit on their route.
+		e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(d.MaxBodyBytes, 10) + "B",
+			Skipper: func(c echo.Context) bool { return c.Path() == batchRoute }}))
+	}
+	if d.MaxBatchBytes <= 0 {
+		d.MaxBatchBytes = 64 << 20
 	}
 
 	h := &handlers{app: d.App}
@@ -85,6 +92,15 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/programs/:id/lenders", h.enrollLender, allow(operatorOnly...), idem)
 	v1.GET("/programs/:id/lenders", h.listProgramLenders, allow(operatorLender...))
 
+	buyerOnly := []auth.Role{auth.RoleBuyer}
+	v1.POST("/invoices", h.publishInvoice, allow(buyerOnly...), idem)
+	v1.GET("/invoices", h.listInvoices, allow(anyRole...))
+	v1.GET("/invoices/:id", h.getInvoice, allow(anyRole...))
+	v1.POST("/invoices/:id/cancel", h.cancelInvoice, allow(buyerOnly...), idem)
+	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier), allow(buyerOnly...),
+		middleware.BodyLimit(strconv.FormatInt(d.MaxBatchBytes, 10)+"B"), idem)
+	v1.GET("/invoice-batches/:id", h.getBatch, allow(operatorBuyer...))
+
 	v1.POST("/pricing/preview", h.previewPrice, allow(anyRole...))
 	v1.PUT("/reference-rates/:index/:date", h.putReferenceRate, allow(operatorOnly...))
 	v1.GET("/reference-rates/:index", h.listReferenceRates, allow(anyRole...))
@@ -95,6 +111,10 @@ func New(d Deps) *echo.Echo {
 }
 
 type handlers struct{ app *app.App }
+
+// batchRoute takes uploads of up to invoice.MaxBatchRows documents, so it
+// has its own body limit (Deps.MaxBatchBytes) instead of the global one.
+const batchRoute = "/v1/invoice-batches"
 
 func readiness(d Deps) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -35,12 +35,18 @@ const (
 	ProgramLenderEnrolled   = "cadena.program.lender_enrolled"
 	ReferenceRatePublished  = "cadena.reference_rate.published"
 	CalendarOverrideChanged = "cadena.calendar.override_changed"
+	InvoicePublished        = "cadena.invoice.published"
+	InvoiceBatchPublished   = "cadena.invoice.batch_published"
+	InvoiceCancelled        = "cadena.invoice.cancelled"
+	InvoiceExpired          = "cadena.invoice.expired"
+	InvoiceNetted           = "cadena.invoice.netted"
 )
 
 // Types lists every event type the platform emits; the contract test checks
 // each has a schema in contracts/events.
 var Types = []string{PartyCreated, PartyBankAccountAdded, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
-	ReferenceRatePublished, CalendarOverrideChanged}
+	ReferenceRatePublished, CalendarOverrideChanged,
+	InvoicePublished, InvoiceBatchPublished, InvoiceCancelled, InvoiceExpired, InvoiceNetted}
 
 // New builds a version-1 event of type typ, published on the subject of the same name.
 func New(typ string, data any, at time.Time) (Event, error) {

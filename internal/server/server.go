@@ -23,6 +23,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
 )
@@ -38,6 +39,7 @@ type Server struct {
 	NATS     *nats.Conn
 	JS       jetstream.JetStream
 	NATSURL  string
+	NATSKeys *natsauth.Trust // signs the platform's and lenders' NATS credentials
 	HTTP     *http.Server
 	Addr     net.Addr
 
@@ -80,18 +82,36 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 }
 
 // StartNATS starts the embedded server when NATS_URL is unset, connects, and
-// declares the streams.
+// declares the streams. The embedded server runs in operator mode: only
+// credentials signed with the keys in CADENA_NATS_KEY_DIR connect, the
+// platform's own included (docs/nats.md). An external server is reached
+// with NATS_CREDS, as before.
 func (s *Server) StartNATS(ctx context.Context) error {
+	var err error
+	if s.NATSKeys, err = natsauth.LoadOrCreate(s.Cfg.NATSKeyDir); err != nil {
+		return fmt.Errorf("NATS keys in %s: %w", s.Cfg.NATSKeyDir, err)
+	}
 	s.NATSURL = s.Cfg.NATSURL
+	creds, extra := s.Cfg.NATSCreds, []nats.Option(nil)
 	if s.NATSURL == "" {
-		ns, err := natsx.Embedded{Host: s.Cfg.NATSHost, Port: s.Cfg.NATSPort, StoreDir: filepath.Join(s.Cfg.DataDir, "nats")}.Start()
+		ns, err := natsx.Embedded{Host: s.Cfg.NATSHost, Port: s.Cfg.NATSPort, StoreDir: filepath.Join(s.Cfg.DataDir, "nats"),
+			Configure: s.NATSKeys.ServerOptions}.Start()
 		if err != nil {
 			return err
 		}
 		s.embedded, s.NATSURL = ns, ns.ClientURL()
 		s.Log.Info("embedded NATS server started", "url", s.NATSURL)
+		platform, err := s.NATSKeys.PlatformCreds()
+		if err != nil {
+			return err
+		}
+		opt, err := natsauth.ConnectOption(platform)
+		if err != nil {
+			return err
+		}
+		creds, extra = "", []nats.Option{opt}
 	}
-	nc, err := natsx.Connect(s.NATSURL, "cadena-server", s.Cfg.NATSCreds)
+	nc, err := natsx.Connect(s.NATSURL, "cadena-server", creds, extra...)
 	if err != nil {
 		return fmt.Errorf("connect to NATS at %s: %w", s.NATSURL, err)
 	}
@@ -120,9 +140,11 @@ func (s *Server) Serve(ln net.Listener) error {
 	relay := &outbox.Relay{Pool: s.Pool, JS: s.JS, Log: s.Log}
 	s.workers.Add(1)
 	go func() { defer s.workers.Done(); _ = relay.Run(wctx) }()
+	s.workers.Add(1)
+	go func() { defer s.workers.Done(); s.expireInvoices(wctx) }()
 
 	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
-		MaxBodyBytes: s.Cfg.MaxBodyBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
+		MaxBodyBytes: s.Cfg.MaxBodyBytes, MaxBatchBytes: s.Cfg.MaxBatchBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -131,6 +153,25 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	s.Log.Info("serving", "addr", s.Addr.String())
 	return nil
+}
+
+// expireInvoices sweeps published invoices whose remaining days fell below
+// their program's minimum, every minute and until a sweep finds none.
+func (s *Server) expireInvoices(ctx context.Context) {
+	for {
+		n, err := s.App.ExpireInvoices(ctx, 500)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("invoice expiry", "err", err)
+		}
+		if n == 500 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
+	}
 }
 
 // Shutdown drains HTTP first (no new work), then stops the workers (the relay

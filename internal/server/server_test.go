@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 	"github.com/cadena-finance/cadena/internal/server"
@@ -69,8 +72,33 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 	}
 	res.Body.Close()
 
-	// An external client (a lender's program) reaches the embedded server on the configured port.
-	nc, err := nats.Connect("nats://127.0.0.1:" + strconv.Itoa(cfg.NATSPort))
+	// The embedded server is in operator mode: anonymous clients are refused,
+	// credentials signed with the platform's NATS keys are accepted.
+	url := "nats://127.0.0.1:" + strconv.Itoa(cfg.NATSPort)
+	if anon, err := nats.Connect(url, nats.MaxReconnects(0)); err == nil {
+		anon.Close()
+		t.Fatal("embedded NATS accepted an anonymous client")
+	}
+	lenderCreds, err := s.NATSKeys.LenderCreds("0190a1b2-0000-7000-8000-00000000000a", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenderOpt, _ := natsauth.ConnectOption(lenderCreds)
+	lender, err := nats.Connect(url, lenderOpt, nats.CustomInboxPrefix(natsauth.InboxPrefix("0190a1b2-0000-7000-8000-00000000000a")))
+	if err != nil {
+		t.Fatalf("a lender's program cannot reach the embedded server: %v", err)
+	}
+	lender.Close()
+	// An external client with the platform's credentials (as `cadena nats-config --platform` writes them).
+	credsFile := filepath.Join(t.TempDir(), "platform.creds")
+	platformCreds, err := s.NATSKeys.PlatformCreds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(credsFile, platformCreds, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(url, nats.UserCredentials(credsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

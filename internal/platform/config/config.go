@@ -17,6 +17,7 @@ type Config struct {
 	NATSCreds       string
 	NATSHost        string
 	NATSPort        int
+	NATSKeyDir      string
 	DataDir         string
 	HTTPAddr        string
 	KeyDir          string
@@ -39,6 +40,7 @@ var Variables = [][3]string{
 	{"NATS_CREDS", "", "credentials file for NATS_URL"},
 	{"CADENA_NATS_HOST", "127.0.0.1", "embedded NATS listen host"},
 	{"CADENA_NATS_PORT", "4223", "embedded NATS listen port"},
+	{"CADENA_NATS_KEY_DIR", "$CADENA_DATA_DIR/nats-keys", "NATS operator and account seeds (*.nk) that sign the platform's and lenders' credentials"},
 	{"CADENA_DATA_DIR", ".data", "embedded NATS store and default key folder"},
 	{"CADENA_HTTP_ADDR", ":8080", "HTTP listen address"},
 	{"CADENA_JWT_KEY_DIR", "$CADENA_DATA_DIR/keys", "Ed25519 signing keys (*.key.pem) and retired public keys (*.pub.pem)"},
@@ -68,6 +70,7 @@ func Load() (Config, error) {
 		LogLevel:    env("CADENA_LOG_LEVEL", "info"),
 	}
 	c.KeyDir = env("CADENA_JWT_KEY_DIR", filepath.Join(c.DataDir, "keys"))
+	c.NATSKeyDir = env("CADENA_NATS_KEY_DIR", filepath.Join(c.DataDir, "nats-keys"))
 	var err error
 	set := func(name string, f func(string) error) {
 		if err == nil {

@@ -30,6 +30,9 @@ type Embedded struct {
 	Host     string
 	Port     int
 	StoreDir string
+	// Configure, when set, adjusts the options before the server starts
+	// (natsauth uses it to put the server in operator mode).
+	Configure func(*server.Options)
 }
 
 // Start runs an embedded JetStream server with file storage under StoreDir.
@@ -40,14 +43,18 @@ func (e Embedded) Start() (*server.Server, error) {
 	} else {
 		l.Close()
 	}
-	s, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: "cadena-embedded",
 		Host:       e.Host,
 		Port:       e.Port,
 		JetStream:  true,
 		StoreDir:   e.StoreDir,
 		NoSigs:     true,
-	})
+	}
+	if e.Configure != nil {
+		e.Configure(opts)
+	}
+	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +67,14 @@ func (e Embedded) Start() (*server.Server, error) {
 }
 
 // Connect dials url (a server or a comma-separated cluster list), with a
-// credentials file when given, and reconnects for ever.
-func Connect(url, name, creds string) (*nats.Conn, error) {
+// credentials file when given, and reconnects for ever. extra options come
+// last, e.g. credentials held in memory (natsauth.ConnectOption).
+func Connect(url, name, creds string, extra ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}
 	if creds != "" {
 		opts = append(opts, nats.UserCredentials(creds))
 	}
-	return nats.Connect(url, opts...)
+	return nats.Connect(url, append(opts, extra...)...)
 }
 
 // EnsureStreams declares the platform's streams; safe to call on every start.
