@@ -17,7 +17,7 @@ cat <<MSG
 
 Cadena is starting on http://localhost:$port  (Ctrl-C stops it)
 Database: $DATABASE_URL
-Embedded NATS: nats://127.0.0.1:${CADENA_NATS_PORT:-4223} (operator mode: lenders connect with credentials from `bin/cadena nats-config --lender <tax id>`)
+Embedded NATS: nats://127.0.0.1:${CADENA_NATS_PORT:-4223} (operator mode: lenders connect with credentials from: bin/cadena nats-config --lender TAX-ID)
 
 Try it, in another terminal:
   export DATABASE_URL='$DATABASE_URL'
