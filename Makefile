@@ -4,7 +4,7 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test build lint fuzz bench-pricing bench-invoices clean
+.PHONY: run test test-browser build lint fuzz bench-pricing bench-invoices bench-acceptance clean
 
 run:
 	@deploy/dev/run.sh
@@ -21,6 +21,13 @@ lint:
 test: lint
 	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
 	 $(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The portal's end-to-end tests in headless Chromium (also part of `make test`);
+# screenshots land in $(SCREENSHOTS). Needs Debian's chromium or CHROME_PATH.
+SCREENSHOTS ?= $(CURDIR)/.data/screenshots
+test-browser:
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 CADENA_SCREENSHOT_DIR=$(SCREENSHOTS) $(GO) test -count=1 -run 'Browser' -v ./internal/web/
 
 # Short runs of every fuzz target; FUZZTIME=5m for a longer hunt.
 FUZZTIME ?= 10s
@@ -40,6 +47,13 @@ bench-pricing:
 bench-invoices: build
 	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
 	 CADENA_BIN=$(CURDIR)/bin/cadena $(GO) test -run '^$$' -bench BenchmarkInvoicePublication -benchtime 1x -timeout 30m ./internal/invoice/invoicebench/
+
+# Acceptances over HTTP to a real `cadena serve` with PostgreSQL and NATS, quote
+# latency, acceptance-to-lender event latency, and pgbench on the same server;
+# see docs/benchmarks.md.
+bench-acceptance: build
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 CADENA_BIN=$(CURDIR)/bin/cadena $(GO) test -run '^$$' -bench BenchmarkAcceptance -benchtime 1x -timeout 30m ./internal/offer/offerbench/
 
 clean:
 	rm -rf bin

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/server"
@@ -116,7 +117,7 @@ func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	p, created, err := s.App.Bootstrap(ctx, party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
+	p, created, err := s.App.Bootstrap(event.WithActor(ctx, event.Actor{Subject: "cli:bootstrap"}), party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ func commands() []command {
 		{"quote", "price an early payment from the command line, with every figure shown", runQuote},
 		{"nats-config", "print the NATS server config that trusts Cadena's keys, or platform/lender credentials", runNATSConfig},
 		{"invoices", "publish approved invoices from a CSV file in batches: invoices upload FILE.csv", runInvoices},
+		{"reconcile", "check every financing's state, ledger entries and confirmations; non-zero exit on any difference", runReconcile},
+		{"audit", "audit verify: check the hash-chained audit log; non-zero exit if any record was altered", runAudit},
+		{"lender-bot", "reference bank integration: bid on auctions over NATS with lender credentials, report wins", runLenderBot},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/event"
 )
 
 func runSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -17,7 +18,7 @@ func runSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	d, created, err := s.App.SeedDemo(ctx)
+	d, created, err := s.App.SeedDemo(event.WithActor(ctx, event.Actor{Subject: "cli:seed-demo"}))
 	if err != nil {
 		return err
 	}

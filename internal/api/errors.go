@@ -5,12 +5,15 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/refrate"
+	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
 // catalog is the one table from domain errors to HTTP status and stable code.
@@ -66,6 +69,35 @@ var catalog = []struct {
 	{pricing.ErrDiscountNotBelowFace, http.StatusUnprocessableEntity, "pricing.discount_not_below_face", "The discount would consume the whole face amount"},
 	{pricing.ErrTenorTooShort, http.StatusUnprocessableEntity, "pricing.tenor_too_short", "Tenor below the program minimum"},
 	{pricing.ErrTenorTooLong, http.StatusUnprocessableEntity, "pricing.tenor_too_long", "Tenor above the program maximum"},
+	// Offers, auctions, acceptance and financings (docs/offers.md).
+	{offer.ErrNotFound, http.StatusNotFound, "offer.not_found", "Offer not found"},
+	{offer.ErrExpired, http.StatusConflict, "offer.expired", "The offer has expired"},
+	{offer.ErrNotOpen, http.StatusConflict, "offer.not_open", "The offer is no longer open"},
+	{offer.ErrInvoiceTaken, http.StatusConflict, "offer.invoice_taken", "An invoice of the offer is no longer available"},
+	{offer.ErrLimitExceeded, http.StatusConflict, "offer.limit_exceeded", "The lender's available limit does not cover the offer"},
+	{offer.ErrRepriced, http.StatusConflict, "offer.repriced", "The reference rate changed since the offer; ask for a new quote"},
+	{offer.ErrNoStandingOffer, http.StatusNotFound, "standing_offer.not_found", "No standing offer"},
+	{offer.ErrStandingAboveCap, http.StatusUnprocessableEntity, "standing_offer.above_cap", "A spread is above the program's maximum spread"},
+	{offer.ErrNoQuotes, http.StatusUnprocessableEntity, "quote.no_lender", "No lender can quote these invoices now"},
+	{offer.ErrMixedPrograms, http.StatusUnprocessableEntity, "quote.mixed_programs", "The invoices belong to different programs"},
+	{offer.ErrAuctionNotFound, http.StatusNotFound, "auction.not_found", "Auction not found"},
+	{offer.ErrAuctionClosed, http.StatusConflict, "auction.closed", "The auction is closed"},
+	{offer.ErrBidAboveCap, http.StatusUnprocessableEntity, "bid.above_cap", "Spread above the program's maximum spread"},
+	{offer.ErrBidOverLimit, http.StatusConflict, "bid.over_limit", "The auction's face exceeds the lender's available limit"},
+	{offer.ErrBidNotEnrolled, http.StatusNotFound, "bid.not_enrolled", "The lender is not enrolled in the auction's program"},
+	{offer.ErrBidNotImprovment, http.StatusConflict, "bid.not_improved", "A new bid must lower the spread"},
+	{financing.ErrNotFound, http.StatusNotFound, "financing.not_found", "Financing not found"},
+	{app.ErrNATSUnavailable, http.StatusServiceUnavailable, "nats.unavailable", "NATS is not configured in this process"},
+	{financing.ErrTransition, http.StatusConflict, "financing.invalid_transition", "The financing cannot make that status change"},
+	// Settlement (docs/settlement.md).
+	{settlement.ErrAmountMismatch, http.StatusUnprocessableEntity, "settlement.amount_mismatch", "The amount is not exactly the amount due"},
+	{settlement.ErrAlreadyConfirmed, http.StatusConflict, "settlement.already_confirmed", "The payment is already confirmed with another bank reference"},
+	{settlement.ErrNoBankAccount, http.StatusUnprocessableEntity, "settlement.no_bank_account", "A party of the payment has no bank account in its currency"},
+	{app.ErrNoPayments, http.StatusNotFound, "payment_file.empty", "No payments due from you of that kind on that day"},
+	{settlement.ErrFileRefused, http.StatusUnprocessableEntity, "payment_file.invalid", "The payment file cannot be built from the parties' data"},
+	{settlement.ErrStatementInvalid, http.StatusUnprocessableEntity, "bank_statement.invalid", "The file is not a valid camt.054.001.08 notification"},
+	{settlement.ErrStatementNotFound, http.StatusNotFound, "bank_statement.not_found", "Bank statement not found"},
+
 	// Field-level parse refusals: their codes appear in a problem's errors[].code.
 	{pricing.ErrMissing, http.StatusUnprocessableEntity, "required", "Required"},
 	{pricing.ErrMalformedRate, http.StatusUnprocessableEntity, "malformed_rate", "Malformed percentage"},
@@ -79,6 +111,13 @@ var catalog = []struct {
 	{money.ErrTooManyDecimals, http.StatusUnprocessableEntity, "too_many_decimals", "More decimals than the currency allows"},
 	{money.ErrNotPositive, http.StatusUnprocessableEntity, "not_positive", "Amount must be positive"},
 	{money.ErrMalformed, http.StatusUnprocessableEntity, "invalid_amount", "Malformed amount"},
+}
+
+// Classify maps an error through the catalog to its status and stable code,
+// for surfaces other than HTTP (the NATS bid service replies with these).
+func Classify(err error) (status int, code, title string) {
+	p := toProblem(err)
+	return p.Status, p.Code, p.Title
 }
 
 // Codes lists every stable code the API can answer, for the contract test.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"strings"
 	"testing"
@@ -71,6 +72,8 @@ func TestEventsMatchContracts(t *testing.T) {
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.12"}})
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.15"}})
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/calendars/MX/overrides/2026-12-24", Token: op, Body: map[string]any{"name": "Nochebuena"}})
+	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Lender.ID.String() + "/users", Token: op, Body: map[string]string{"email": "a@banco.mx", "password": "una clave larga"}})
+	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Lender.ID.String() + "/api-clients", Token: op, Body: map[string]string{"name": "tesorería"}})
 	env.Do(apitest.Req{Method: "DELETE", Path: "/v1/calendars/MX/overrides/2026-12-24", Token: op})
 	rows, err := env.Pool.Query(context.Background(), "SELECT subject, payload::text FROM outbox ORDER BY seq")
 	if err != nil {
@@ -87,9 +90,17 @@ func TestEventsMatchContracts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := schemas[subj]
+		// Schemas are keyed by type: a lender's copy on cadena.lender.<id>.… has its event's type.
+		var env struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal([]byte(payload), &env); err != nil || !strings.HasSuffix(subj, strings.TrimPrefix(env.Type, "cadena.")) {
+			t.Fatalf("event on %s has type %q: %v", subj, env.Type, err)
+		}
+		typ := env.Type
+		s := schemas[typ]
 		if s == nil {
-			t.Fatalf("event on %s has no schema", subj)
+			t.Fatalf("event %s on %s has no schema", typ, subj)
 		}
 		if err := s.Validate(inst); err != nil {
 			t.Errorf("%s payload breaks its contract: %v\n%s", subj, err, payload)
@@ -99,7 +110,7 @@ func TestEventsMatchContracts(t *testing.T) {
 		if s.Validate(tampered) == nil {
 			t.Errorf("%s schema accepted an unknown field", subj)
 		}
-		seen[subj] = true
+		seen[typ] = true
 	}
 	for _, typ := range event.Types {
 		if !seen[typ] {

@@ -67,6 +67,7 @@ func toPreviewJSON(p app.Preview) previewJSON {
 func (h *handlers) previewPrice(c echo.Context) error {
 	var req struct {
 		ProgramID        string `json:"program_id"`
+		InvoiceID        string `json:"invoice_id"`
 		Face             string `json:"face"`
 		Currency         string `json:"currency"`
 		DueDate          string `json:"due_date"`
@@ -90,7 +91,7 @@ func (h *handlers) previewPrice(c echo.Context) error {
 		}
 		return strconv.Itoa(*p)
 	}
-	p, err := h.app.PreviewPrice(c.Request().Context(), actor(c), app.PreviewRequest{ProgramID: req.ProgramID, ReferenceIndex: req.ReferenceIndex,
+	p, err := h.app.PreviewPrice(c.Request().Context(), actor(c), app.PreviewRequest{ProgramID: req.ProgramID, ReferenceIndex: req.ReferenceIndex, InvoiceID: req.InvoiceID,
 		Request: pricing.Request{Face: req.Face, Currency: req.Currency, ReferenceRate: req.ReferenceRate, SpreadBps: itoa(req.SpreadBps),
 			ValueDate: req.ValueDate, DueDate: req.DueDate, Basis: req.Basis, Calendar: req.Calendar, Convention: req.Convention,
 			Rounding: req.Rounding, MaxSpreadBps: itoa(req.MaxSpreadBps), MaxEffectiveRate: req.MaxEffectiveRate}})

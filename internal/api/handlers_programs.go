@@ -31,6 +31,7 @@ type programJSON struct {
 	MaxEffectiveRate *string   `json:"max_effective_rate"`
 	GraceDays        int       `json:"grace_days"`
 	Rounding         string    `json:"rounding"`
+	AuctionWindow    int       `json:"auction_window_minutes"`
 	CreatedAt        time.Time `json:"created_at"`
 }
 
@@ -38,7 +39,7 @@ func toProgramJSON(p program.Program) programJSON {
 	out := programJSON{ID: p.ID.String(), BuyerID: p.BuyerID.String(), Name: p.Name, Currency: string(p.Currency),
 		ReferenceIndex: p.ReferenceIndex, MaxSpreadBps: p.MaxSpreadBps, DayCount: p.DayCount, Calendar: p.Calendar,
 		BusinessDayRule: p.BusinessDayRule, TimeZone: p.TimeZone, FundingCutoff: p.FundingCutoff, MinDays: p.MinDays,
-		MaxTenorDays: p.MaxTenorDays, GraceDays: p.GraceDays, Rounding: p.Rounding, CreatedAt: p.CreatedAt.UTC()}
+		MaxTenorDays: p.MaxTenorDays, GraceDays: p.GraceDays, Rounding: p.Rounding, AuctionWindow: p.AuctionWindowMinutes, CreatedAt: p.CreatedAt.UTC()}
 	if p.MaxInvoiceAmount != nil {
 		s := money.Format(*p.MaxInvoiceAmount, p.Currency)
 		out.MaxInvoiceAmount = &s
@@ -68,6 +69,7 @@ func (h *handlers) createProgram(c echo.Context) error {
 		MaxEffectiveRate string `json:"max_effective_rate"`
 		GraceDays        *int   `json:"grace_days"`
 		Rounding         string `json:"rounding"`
+		AuctionWindow    *int   `json:"auction_window_minutes"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -82,7 +84,8 @@ func (h *handlers) createProgram(c echo.Context) error {
 	p, err := h.app.CreateProgram(c.Request().Context(), actor(c), buyer, program.Draft{Name: req.Name, Currency: req.Currency,
 		ReferenceIndex: req.ReferenceIndex, MaxSpreadBps: req.MaxSpreadBps, DayCount: req.DayCount, Calendar: req.Calendar,
 		BusinessDayRule: req.BusinessDayRule, TimeZone: req.TimeZone, FundingCutoff: req.FundingCutoff, MinDays: req.MinDays,
-		MaxTenorDays: req.MaxTenorDays, MaxInvoiceAmount: req.MaxInvoiceAmount, MaxEffectiveRate: req.MaxEffectiveRate, GraceDays: req.GraceDays, Rounding: req.Rounding})
+		MaxTenorDays: req.MaxTenorDays, MaxInvoiceAmount: req.MaxInvoiceAmount, MaxEffectiveRate: req.MaxEffectiveRate, GraceDays: req.GraceDays, Rounding: req.Rounding,
+		AuctionWindowMinutes: req.AuctionWindow})
 	if err != nil {
 		return err
 	}

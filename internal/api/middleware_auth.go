@@ -9,6 +9,7 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
 )
 
 const actorKey = "cadena.actor"
@@ -34,6 +35,9 @@ func authenticate(v *auth.Verifier) echo.MiddlewareFunc {
 				return fail(http.StatusUnauthorized, codeTokenInvalid, "Invalid token", "the token has no valid party")
 			}
 			c.Set(actorKey, act)
+			// The outbox records who caused each event, for the audit log.
+			ctx := event.WithActor(c.Request().Context(), event.Actor{Subject: act.Subject, PartyID: act.PartyID.String(), Role: string(act.Role)})
+			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/iso20022"
+	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
 // Deps is what the API needs from the process.
@@ -51,7 +53,7 @@ func New(d Deps) *echo.Echo {
 	if d.MaxBodyBytes > 0 {
 		// Batch uploads get their own, larger limit on their route.
 		e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(d.MaxBodyBytes, 10) + "B",
-			Skipper: func(c echo.Context) bool { return c.Path() == batchRoute }}))
+			Skipper: func(c echo.Context) bool { return c.Path() == batchRoute || c.Path() == statementRoute }}))
 	}
 	if d.MaxBatchBytes <= 0 {
 		d.MaxBatchBytes = 64 << 20
@@ -101,12 +103,44 @@ func New(d Deps) *echo.Echo {
 		middleware.BodyLimit(strconv.FormatInt(d.MaxBatchBytes, 10)+"B"), idem)
 	v1.GET("/invoice-batches/:id", h.getBatch, allow(operatorBuyer...))
 
+	v1.GET("/audit/verify", h.auditVerify, allow(operatorOnly...))
 	v1.POST("/pricing/preview", h.previewPrice, allow(anyRole...))
 	v1.PUT("/reference-rates/:index/:date", h.putReferenceRate, allow(operatorOnly...))
 	v1.GET("/reference-rates/:index", h.listReferenceRates, allow(anyRole...))
 	v1.GET("/calendars/:name/holidays", h.listHolidays, allow(anyRole...))
 	v1.PUT("/calendars/:name/overrides/:date", h.putCalendarOverride, allow(operatorOnly...))
 	v1.DELETE("/calendars/:name/overrides/:date", h.deleteCalendarOverride, allow(operatorOnly...))
+
+	// Offers, auctions and acceptance (docs/offers.md).
+	lenderOnly, supplierOnly := []auth.Role{auth.RoleLender}, []auth.Role{auth.RoleSupplier}
+	v1.PUT("/programs/:id/standing-offer", h.putStandingOffer, allow(lenderOnly...))
+	v1.GET("/programs/:id/standing-offer", h.getStandingOffer, allow(lenderOnly...))
+	v1.DELETE("/programs/:id/standing-offer", h.deleteStandingOffer, allow(lenderOnly...))
+	v1.POST("/programs/:id/standing-offer/pause", h.pauseStandingOffer, allow(lenderOnly...), idem)
+	v1.POST("/programs/:id/standing-offer/resume", h.resumeStandingOffer, allow(lenderOnly...), idem)
+	v1.POST("/quotes", h.createQuote, allow(supplierOnly...), idem)
+	v1.GET("/offers", h.listOffers, allow(anyRole...))
+	v1.GET("/offers/:id", h.getOffer, allow(anyRole...))
+	v1.POST("/offers/:id/accept", h.acceptOffer, allow(supplierOnly...), idem)
+	v1.POST("/early-payment-requests", h.openAuction, allow(supplierOnly...), idem)
+	v1.GET("/auctions/:id", h.getAuction, allow(auth.RoleOperator, auth.RoleSupplier, auth.RoleLender))
+	v1.POST("/auctions/:id/bids", h.placeBid, allow(lenderOnly...), idem)
+	v1.GET("/financings", h.listFinancings, allow(anyRole...))
+	v1.GET("/financings/:id", h.getFinancing, allow(anyRole...))
+	v1.POST("/parties/:id/nats-credentials", h.issueNATSCredentials, allow(auth.RoleOperator, auth.RoleLender), idem)
+
+	// Settlement, ledger and reconciliation (docs/settlement.md).
+	operatorLenderOnly := []auth.Role{auth.RoleOperator, auth.RoleLender}
+	v1.GET("/financings/:id/assignment-notice", h.assignmentNotice, allow(anyRole...))
+	v1.POST("/financings/:id/funding-confirmation", h.confirmLeg(settlement.Disbursement), allow(lenderOnly...), idem)
+	v1.POST("/financings/:id/repayment-confirmation", h.confirmLeg(settlement.Repayment), allow(lenderOnly...), idem)
+	v1.GET("/payment-files", h.paymentFile, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
+	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier), allow(operatorLenderOnly...),
+		middleware.BodyLimit(strconv.Itoa(iso20022.MaxCamt054Bytes)+"B"), idem)
+	v1.GET("/bank-statements/:id", h.getStatement, allow(operatorLenderOnly...))
+	v1.GET("/ledger/trial-balance", h.trialBalance, allow(operatorOnly...))
+	v1.GET("/statements", h.ledgerStatement, allow(anyRole...))
+	v1.GET("/reconciliation", h.reconciliation, allow(operatorOnly...))
 	return e
 }
 

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,8 +32,12 @@ type App struct {
 	// before quoting stops (CADENA_REFERENCE_RATE_MAX_AGE_DAYS, default 3).
 	RateMaxAgeDays int
 	Now            func() time.Time
+	// LenderNATS creates lenders' consumers and credentials; set by
+	// internal/server (nil without NATS: credentials answer ErrNATSUnavailable).
+	LenderNATS LenderNATS
 
 	calendars calendarCache
+	programs  sync.Map // uuid.UUID → program.Program; programs are immutable
 }
 
 // Actor is the authenticated caller.

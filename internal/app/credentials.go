@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/party/partydb"
 	"github.com/cadena-finance/cadena/internal/validation"
@@ -47,25 +49,30 @@ func (a *App) CreateUser(ctx context.Context, act Actor, partyID uuid.UUID, emai
 	}
 	id, _ := uuid.NewV7()
 	u := party.User{ID: id, PartyID: owner.ID, Email: email, PasswordHash: hash, Role: owner.Kind, CreatedAt: a.now()}
-	return u, partydb.InsertUser(ctx, a.Pool, u)
+	return u, a.inTx(ctx, func(tx pgx.Tx) error {
+		if err := partydb.InsertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, event.PartyUserCreated, CredentialEvent{PartyID: u.PartyID, CredentialID: u.ID, Role: string(u.Role), Name: u.Email})
+	})
 }
 
-// Login exchanges email and password for a token. Unknown emails spend the
-// same hashing time as wrong passwords, so timing does not reveal accounts.
+// CredentialEvent is the payload of cadena.party.user_created and
+// cadena.party.api_client_created; it never carries a secret.
+type CredentialEvent struct {
+	PartyID      uuid.UUID `json:"party_id"`
+	CredentialID uuid.UUID `json:"credential_id"`
+	Role         string    `json:"role"`
+	Name         string    `json:"name"`
+}
+
+// Login exchanges email and password for a token (see Authenticate).
 func (a *App) Login(ctx context.Context, email, password string) (Token, error) {
-	u, err := partydb.UserByEmail(ctx, a.Pool, strings.TrimSpace(email))
-	if errors.Is(err, party.ErrNotFound) {
-		auth.DummyCheck(password)
-		return Token{}, ErrBadCredentials
-	}
+	act, err := a.Authenticate(ctx, email, password)
 	if err != nil {
 		return Token{}, err
 	}
-	ok, err := auth.CheckPassword(u.PasswordHash, password)
-	if err != nil || !ok {
-		return Token{}, ErrBadCredentials
-	}
-	return a.issue("user:"+u.ID.String(), u.PartyID, auth.Role(u.Role))
+	return a.issue(act.Subject, act.PartyID, act.Role)
 }
 
 // NewAPIClient is a created credential; Secret is shown once and never stored.
@@ -93,7 +100,13 @@ func (a *App) CreateAPIClient(ctx context.Context, act Actor, partyID uuid.UUID,
 	}
 	id, _ := uuid.NewV7()
 	c := party.APIClient{ID: id, ClientID: clientID, SecretHash: hash, PartyID: owner.ID, Role: owner.Kind, Name: name, CreatedAt: a.now()}
-	if err := partydb.InsertAPIClient(ctx, a.Pool, c); err != nil {
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		if err := partydb.InsertAPIClient(ctx, tx, c); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, event.PartyAPIClientCreated, CredentialEvent{PartyID: c.PartyID, CredentialID: c.ID, Role: string(c.Role), Name: c.Name + " (" + c.ClientID + ")"})
+	})
+	if err != nil {
 		return NewAPIClient{}, err
 	}
 	return NewAPIClient{APIClient: c, Secret: secret}, nil

@@ -15,6 +15,10 @@ import (
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/calendar/calendardb"
 	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
+	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
@@ -240,6 +244,9 @@ func (a *App) Holidays(ctx context.Context, name string, year int) (YearHolidays
 type PreviewRequest struct {
 	ProgramID      string
 	ReferenceIndex string
+	// InvoiceID prices a real invoice the caller may see: its payable
+	// amount, due date and program replace face, due_date and program_id.
+	InvoiceID string
 	pricing.Request
 }
 
@@ -257,6 +264,11 @@ type Preview struct {
 
 // PreviewPrice prices without committing anything (any role).
 func (a *App) PreviewPrice(ctx context.Context, act Actor, r PreviewRequest) (Preview, error) {
+	if r.InvoiceID != "" {
+		if err := a.fromInvoice(ctx, act, &r); err != nil {
+			return Preview{}, err
+		}
+	}
 	if r.ProgramID != "" {
 		return a.previewInProgram(ctx, act, r)
 	}
@@ -340,6 +352,32 @@ func (a *App) previewInProgram(ctx context.Context, act Actor, r PreviewRequest)
 	return out, nil
 }
 
+// fromInvoice fills a preview from an invoice the caller may see.
+func (a *App) fromInvoice(ctx context.Context, act Actor, r *PreviewRequest) error {
+	id, err := uuid.Parse(r.InvoiceID)
+	if err != nil {
+		return invoice.ErrNotFound
+	}
+	var errs validation.Errors
+	for field, v := range map[string]string{"program_id": r.ProgramID, "face": r.Face, "due_date": r.DueDate} {
+		if v != "" {
+			errs.Add(field, "set_by_invoice", "%s comes from the invoice; leave it out", field)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	l, err := invoicedb.Get(ctx, a.Pool, invoiceViewer(act), id)
+	if err != nil {
+		return err
+	}
+	if l.Kind != invoice.KindInvoice {
+		return invoice.ErrNotFound
+	}
+	r.ProgramID, r.Face, r.DueDate = l.ProgramID.String(), money.Format(l.Payable(), l.Currency), l.DueDate.Format(time.DateOnly)
+	return nil
+}
+
 // Terms are a program's pricing terms with its cut-off.
 type Terms struct {
 	pricing.Program
@@ -379,10 +417,16 @@ func (a *App) PricingTerms(ctx context.Context, p program.Program) (Terms, error
 
 // fixing is the latest published rate on or before the value date, refused when stale.
 func (a *App) fixing(ctx context.Context, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
+	return a.fixingOn(ctx, a.Pool, index, valueDate, cal)
+}
+
+// fixingOn is fixing read through q: inside a transaction, pass the
+// transaction, so it never waits for a second pool connection while holding one.
+func (a *App) fixingOn(ctx context.Context, q db.Querier, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
 	if !refrate.KnownIndex(index) {
 		return refrate.Rate{}, validation.Errors{{Field: "reference_index", Code: "unknown_index", Message: "reference index must be one of " + strings.Join(refrate.Indices, ", ")}}
 	}
-	fix, err := refratedb.LatestOnOrBefore(ctx, a.Pool, index, valueDate)
+	fix, err := refratedb.LatestOnOrBefore(ctx, q, index, valueDate)
 	if err != nil {
 		return fix, err
 	}

@@ -217,6 +217,12 @@ func (a *App) EnrollLender(ctx context.Context, act Actor, programID, lenderID u
 		return a.emit(ctx, tx, event.ProgramLenderEnrolled, LenderEvent{ProgramID: p.ID, LenderID: lender.ID,
 			CreditLimit: money.Format(amount, p.Currency), Currency: string(p.Currency)})
 	})
+	if err == nil && a.LenderNATS != nil {
+		// The lender's consumer delivers from the start of the stream, so
+		// creating it late loses nothing; issuing credentials ensures it again.
+		// A failure here must not undo the committed enrolment.
+		_ = a.LenderNATS.EnsureLender(ctx, lenderID.String())
+	}
 	return l, err
 }
 

@@ -10,7 +10,7 @@ import (
 const module = "github.com/cadena-finance/cadena/"
 
 // domain packages must not reach HTTP, SQL or NATS, even indirectly.
-var domain = []string{"money", "validation", "taxid", "bankaccount", "calendar", "pricing", "auth", "event", "party", "program", "invoice", "refrate", "ledger", "audit", "iso20022"}
+var domain = []string{"money", "validation", "taxid", "bankaccount", "calendar", "pricing", "auth", "event", "party", "program", "invoice", "refrate", "ledger", "audit", "iso20022", "offer", "financing", "settlement"}
 
 var forbidden = []string{"github.com/labstack/echo", "github.com/jackc/pgx", "github.com/nats-io"}
 

@@ -5,6 +5,7 @@ package event
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,8 @@ type Event struct {
 const (
 	PartyCreated            = "cadena.party.created"
 	PartyBankAccountAdded   = "cadena.party.bank_account_added"
+	PartyUserCreated        = "cadena.party.user_created"
+	PartyAPIClientCreated   = "cadena.party.api_client_created"
 	ProgramCreated          = "cadena.program.created"
 	ProgramSupplierEnrolled = "cadena.program.supplier_enrolled"
 	ProgramLenderEnrolled   = "cadena.program.lender_enrolled"
@@ -40,13 +43,54 @@ const (
 	InvoiceCancelled        = "cadena.invoice.cancelled"
 	InvoiceExpired          = "cadena.invoice.expired"
 	InvoiceNetted           = "cadena.invoice.netted"
+	StandingOfferChanged    = "cadena.offer.standing_changed"
+	AuctionOpened           = "cadena.auction.opened"
+	AuctionBidPlaced        = "cadena.auction.bid_placed"
+	AuctionClosed           = "cadena.auction.closed"
+	AuctionWon              = "cadena.auction.won"
+	AuctionLost             = "cadena.auction.lost"
+	FinancingAccepted       = "cadena.financing.accepted"
+	OfferExpired            = "cadena.offer.expired"
+	// Settlement (docs/settlement.md): one event per status change, and the reminder.
+	FinancingFundingInstructed = "cadena.financing.funding_instructed"
+	FinancingFunded            = "cadena.financing.funded"
+	FinancingFundingFailed     = "cadena.financing.funding_failed"
+	FinancingDue               = "cadena.financing.due"
+	FinancingRepaymentReminder = "cadena.financing.repayment_reminder"
+	FinancingRepaid            = "cadena.financing.repaid"
+	FinancingOverdue           = "cadena.financing.overdue"
+	BankStatementUploaded      = "cadena.bank_statement.uploaded"
 )
 
 // Types lists every event type the platform emits; the contract test checks
 // each has a schema in contracts/events.
-var Types = []string{PartyCreated, PartyBankAccountAdded, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
+var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, PartyAPIClientCreated, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
 	ReferenceRatePublished, CalendarOverrideChanged,
-	InvoicePublished, InvoiceBatchPublished, InvoiceCancelled, InvoiceExpired, InvoiceNetted}
+	InvoicePublished, InvoiceBatchPublished, InvoiceCancelled, InvoiceExpired, InvoiceNetted,
+	StandingOfferChanged, AuctionOpened, AuctionBidPlaced, AuctionClosed, AuctionWon, AuctionLost, FinancingAccepted, OfferExpired,
+	FinancingFundingInstructed, FinancingFunded, FinancingFundingFailed, FinancingDue, FinancingRepaymentReminder, FinancingRepaid, FinancingOverdue, BankStatementUploaded}
+
+// NewOn builds a version-1 event of type typ published on a narrower
+// subject, such as one lender's copy on cadena.lender.<id>.<event>.
+func NewOn(subject, typ string, data any, at time.Time) (Event, error) {
+	e, err := New(typ, data, at)
+	e.Subject = subject
+	return e, err
+}
+
+// ForLender is the subject of one lender's copy of an event of type typ:
+// cadena.lender.<id>.<aggregate>.<event>, the layout natsauth grants each
+// lender (natsauth.LenderSubject; a test keeps the two equal).
+func ForLender(lenderID, typ string) string {
+	return "cadena.lender." + lenderID + "." + strings.TrimPrefix(typ, "cadena.")
+}
+
+// ForParty is the subject of a buyer's or supplier's copy of an event:
+// cadena.<kind>.<id>.<aggregate>.<event>. They hold no NATS credentials yet;
+// the copies are in the stream for when they do.
+func ForParty(kind, partyID, typ string) string {
+	return "cadena." + kind + "." + partyID + "." + strings.TrimPrefix(typ, "cadena.")
+}
 
 // New builds a version-1 event of type typ, published on the subject of the same name.
 func New(typ string, data any, at time.Time) (Event, error) {

@@ -23,6 +23,7 @@ const (
 var transitions = map[Status][]Status{
 	Published: {Offered, Cancelled, Expired},
 	Offered:   {Financed, Published}, // an auction without a winner puts it back
+	Financed:  {Published},           // the lender did not fund by the cut-off: available again
 }
 
 // To checks that s may become next.

@@ -45,7 +45,9 @@ type Program struct {
 	MaxEffectiveRate *decimal.Decimal // percent a year, e.g. Colombia's usury rate
 	GraceDays        int
 	Rounding         string // half_up (default), half_even or down: see docs/pricing.md
-	CreatedAt        time.Time
+	// AuctionWindowMinutes is how long an early-payment request stays open for bids.
+	AuctionWindowMinutes int
+	CreatedAt            time.Time
 }
 
 // Draft is the input for a new program; empty fields take the defaults of
@@ -66,6 +68,8 @@ type Draft struct {
 	MaxEffectiveRate string
 	GraceDays        *int
 	Rounding         string
+	// AuctionWindowMinutes defaults to 30 (1..1440).
+	AuctionWindowMinutes *int
 }
 
 type defaults struct{ currency, index, dayCount, calendar, tz string }
@@ -99,6 +103,7 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 		Calendar: or(d.Calendar, def.calendar), BusinessDayRule: or(d.BusinessDayRule, "modified_following"),
 		TimeZone: or(d.TimeZone, def.tz), FundingCutoff: or(d.FundingCutoff, "13:00"),
 		MinDays: orInt(d.MinDays, 7), MaxTenorDays: orInt(d.MaxTenorDays, 180), GraceDays: orInt(d.GraceDays, 3), Rounding: or(d.Rounding, "half_up"), CreatedAt: now,
+		AuctionWindowMinutes: orInt(d.AuctionWindowMinutes, 30),
 	}
 	var errs validation.Errors
 	if p.Name == "" || len(p.Name) > 200 {
@@ -138,6 +143,9 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 	}
 	if p.MaxTenorDays < p.MinDays || p.MaxTenorDays > 366 {
 		errs.Add("max_tenor_days", "invalid", "maximum tenor must be between the minimum days and 366")
+	}
+	if p.AuctionWindowMinutes < 1 || p.AuctionWindowMinutes > 1440 {
+		errs.Add("auction_window_minutes", "invalid", "the auction window is from 1 to 1440 minutes")
 	}
 	if p.GraceDays < 0 || p.GraceDays > 90 {
 		errs.Add("grace_days", "invalid", "grace days must be between 0 and 90")

@@ -21,11 +21,13 @@ import (
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
+	"github.com/cadena-finance/cadena/internal/web"
 )
 
 // Server is a started platform.
@@ -141,10 +143,19 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.workers.Add(1)
 	go func() { defer s.workers.Done(); _ = relay.Run(wctx) }()
 	s.workers.Add(1)
+	go func() { defer s.workers.Done(); s.auditAndPrune(wctx, relay) }()
+	s.workers.Add(1)
 	go func() { defer s.workers.Done(); s.expireInvoices(wctx) }()
+	s.workers.Add(1)
+	go func() { defer s.workers.Done(); s.settleSchedule(wctx) }()
+	if err := s.startOffers(wctx); err != nil {
+		stop()
+		return fmt.Errorf("offers: %w", err)
+	}
 
 	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
 		MaxBodyBytes: s.Cfg.MaxBodyBytes, MaxBatchBytes: s.Cfg.MaxBatchBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
+	web.Mount(e, web.Deps{App: s.App, Log: s.Log})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -153,6 +164,33 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	s.Log.Info("serving", "addr", s.Addr.String())
 	return nil
+}
+
+// auditAndPrune appends new outbox events to the audit chain every second,
+// and once an hour deletes outbox rows published and audited over a week ago.
+func (s *Server) auditAndPrune(ctx context.Context, relay *outbox.Relay) {
+	ctx = event.WithActor(ctx, event.Actor{Subject: "system:auditor"})
+	lastPrune := time.Time{}
+	for {
+		n, err := s.App.AuditPending(ctx, 1000)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("audit feed", "err", err)
+		}
+		if time.Since(lastPrune) > time.Hour {
+			if _, err := relay.Prune(ctx, time.Now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+				s.Log.Error("outbox prune", "err", err)
+			}
+			lastPrune = time.Now()
+		}
+		if n == 1000 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // expireInvoices sweeps published invoices whose remaining days fell below
@@ -170,6 +208,26 @@ func (s *Server) expireInvoices(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Minute):
+		}
+	}
+}
+
+// settleSchedule runs the maturity scheduler (funding failed, due,
+// reminders, overdue; docs/settlement.md) every 30 seconds, and again at
+// once while a sweep keeps finding full batches.
+func (s *Server) settleSchedule(ctx context.Context) {
+	for {
+		n, err := s.App.SettleSchedule(ctx, 500, s.Cfg.ReminderDays)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("settlement scheduler", "err", err)
+		}
+		if n >= 500 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
 		}
 	}
 }

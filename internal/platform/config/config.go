@@ -30,6 +30,7 @@ type Config struct {
 	MaxBatchBytes   int64
 	PlatformMaxBps  int
 	RateMaxAgeDays  int
+	ReminderDays    int // business days before maturity of the repayment reminder
 	ShutdownTimeout time.Duration
 }
 
@@ -53,6 +54,7 @@ var Variables = [][3]string{
 	{"CADENA_MAX_BATCH_BYTES", "67108864", "largest invoice batch upload"},
 	{"CADENA_PLATFORM_MAX_SPREAD_BPS", "700", "platform cap on a program's maximum spread (700 at most)"},
 	{"CADENA_REFERENCE_RATE_MAX_AGE_DAYS", "3", "business days a reference rate may be old before quoting stops"},
+	{"CADENA_MATURITY_REMINDER_DAYS", "3", "business days before maturity that cadena.financing.repayment_reminder goes out"},
 	{"CADENA_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and the relay"},
 }
 
@@ -86,6 +88,7 @@ func Load() (Config, error) {
 	set("CADENA_MAX_BATCH_BYTES", func(n string) (e error) { c.MaxBatchBytes, e = strconv.ParseInt(env(n, "67108864"), 10, 64); return })
 	set("CADENA_PLATFORM_MAX_SPREAD_BPS", func(n string) (e error) { c.PlatformMaxBps, e = strconv.Atoi(env(n, "700")); return })
 	set("CADENA_REFERENCE_RATE_MAX_AGE_DAYS", func(n string) (e error) { c.RateMaxAgeDays, e = strconv.Atoi(env(n, "3")); return })
+	set("CADENA_MATURITY_REMINDER_DAYS", func(n string) (e error) { c.ReminderDays, e = strconv.Atoi(env(n, "3")); return })
 	set("CADENA_SHUTDOWN_TIMEOUT", func(n string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(env(n, "20s")); return })
 	if err != nil {
 		return c, err
@@ -99,6 +102,9 @@ func Load() (Config, error) {
 	}
 	if c.RateMaxAgeDays < 1 || c.RateMaxAgeDays > 30 {
 		return c, fmt.Errorf("CADENA_REFERENCE_RATE_MAX_AGE_DAYS must be between 1 and 30")
+	}
+	if c.ReminderDays < 1 || c.ReminderDays > 30 {
+		return c, fmt.Errorf("CADENA_MATURITY_REMINDER_DAYS must be between 1 and 30")
 	}
 	return c, nil
 }

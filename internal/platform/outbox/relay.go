@@ -146,9 +146,10 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	return len(seqs), nil
 }
 
-// Prune deletes rows published before the cut-off; the stream keeps the history.
+// Prune deletes rows published before the cut-off and already audited; the
+// stream and the audit log keep the history.
 func (r *Relay) Prune(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := r.Pool.Exec(ctx, "DELETE FROM outbox WHERE published_at < $1", before)
+	tag, err := r.Pool.Exec(ctx, "DELETE FROM outbox WHERE published_at < $1 AND audited_at IS NOT NULL", before)
 	return tag.RowsAffected(), err
 }
 

@@ -15,13 +15,13 @@ import (
 )
 
 const cols = `id, buyer_id, name, currency, reference_index, max_spread_bps, day_count, calendar, business_day_rule,
-	time_zone, to_char(funding_cutoff, 'HH24:MI'), min_days, max_tenor_days, max_invoice_amount, max_effective_rate, grace_days, rounding, created_at`
+	time_zone, to_char(funding_cutoff, 'HH24:MI'), min_days, max_tenor_days, max_invoice_amount, max_effective_rate, grace_days, rounding, created_at, auction_window_minutes`
 
 func scan(r pgx.Row) (program.Program, error) {
 	var p program.Program
 	var cur string
 	err := r.Scan(&p.ID, &p.BuyerID, &p.Name, &cur, &p.ReferenceIndex, &p.MaxSpreadBps, &p.DayCount, &p.Calendar, &p.BusinessDayRule,
-		&p.TimeZone, &p.FundingCutoff, &p.MinDays, &p.MaxTenorDays, &p.MaxInvoiceAmount, &p.MaxEffectiveRate, &p.GraceDays, &p.Rounding, &p.CreatedAt)
+		&p.TimeZone, &p.FundingCutoff, &p.MinDays, &p.MaxTenorDays, &p.MaxInvoiceAmount, &p.MaxEffectiveRate, &p.GraceDays, &p.Rounding, &p.CreatedAt, &p.AuctionWindowMinutes)
 	p.Currency = money.Currency(cur)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, program.ErrNotFound
@@ -32,10 +32,10 @@ func scan(r pgx.Row) (program.Program, error) {
 // Insert stores a new program.
 func Insert(ctx context.Context, q db.Querier, p program.Program) error {
 	_, err := q.Exec(ctx, `INSERT INTO programs (id, buyer_id, name, currency, reference_index, max_spread_bps, day_count, calendar,
-		business_day_rule, time_zone, funding_cutoff, min_days, max_tenor_days, max_invoice_amount, max_effective_rate, grace_days, rounding, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::time, $12, $13, $14, $15, $16, $17, $18)`,
+		business_day_rule, time_zone, funding_cutoff, min_days, max_tenor_days, max_invoice_amount, max_effective_rate, grace_days, rounding, created_at, auction_window_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::time, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		p.ID, p.BuyerID, p.Name, string(p.Currency), p.ReferenceIndex, p.MaxSpreadBps, p.DayCount, p.Calendar, p.BusinessDayRule,
-		p.TimeZone, p.FundingCutoff, p.MinDays, p.MaxTenorDays, p.MaxInvoiceAmount, p.MaxEffectiveRate, p.GraceDays, p.Rounding, p.CreatedAt)
+		p.TimeZone, p.FundingCutoff, p.MinDays, p.MaxTenorDays, p.MaxInvoiceAmount, p.MaxEffectiveRate, p.GraceDays, p.Rounding, p.CreatedAt, p.AuctionWindowMinutes)
 	if db.IsUniqueViolation(err, "") {
 		return program.ErrDuplicateName
 	}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/event"
+)
+
+// runReconcile is `cadena reconcile`: it checks every financing's state,
+// ledger entries and confirmations, the lenders' exposure and the trial
+// balance, prints each disagreement and exits non-zero if there is any.
+func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s, err := openApp(ctx, fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Shutdown(context.Background()) //nolint:errcheck
+	ctx = event.WithActor(ctx, event.Actor{Subject: "cli:reconcile"})
+	r, err := s.App.Reconcile(ctx, app.System)
+	if err != nil {
+		return err
+	}
+	for _, t := range r.TrialBalance {
+		fmt.Fprintf(stdout, "trial balance %s: debits %s credits %s balance %s\n", t.Currency, t.Debits.StringFixed(2), t.Credits.StringFixed(2), t.Balance.StringFixed(2))
+	}
+	for _, d := range r.Differences {
+		fmt.Fprintf(stdout, "financing %s: %s: expected %s, actual %s\n", d.FinancingID, d.What, d.Expected, d.Actual)
+	}
+	fmt.Fprintf(stdout, "checked %d financings, %d differences\n", r.Checked, len(r.Differences))
+	if !r.OK() {
+		return fmt.Errorf("reconciliation found %d differences", len(r.Differences))
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/cadena-finance/cadena/internal/financing"
+	"github.com/cadena-finance/cadena/internal/financing/financingdb"
+)
+
+func financingViewer(act Actor) financingdb.Viewer {
+	return financingdb.Viewer{PartyID: act.PartyID, Role: string(act.Role)}
+}
+
+// GetFinancing loads a financing the caller may see: its lender, buyer or supplier; operators.
+func (a *App) GetFinancing(ctx context.Context, act Actor, id uuid.UUID) (financing.Financing, error) {
+	return financingdb.Get(ctx, a.Pool, financingViewer(act), id)
+}
+
+// ListFinancings pages through the financings the caller may see; offerID filters when set.
+func (a *App) ListFinancings(ctx context.Context, act Actor, offerID, cursor uuid.UUID, limit int) (Page[financing.Financing], error) {
+	items, err := financingdb.List(ctx, a.Pool, financingViewer(act), offerID, cursor, limit)
+	return pageOf(items, limit, func(f financing.Financing) uuid.UUID { return f.ID }), err
+}

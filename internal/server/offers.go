@@ -1,0 +1,169 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/cadena-finance/cadena/internal/api"
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/platform/natsauth"
+	"github.com/cadena-finance/cadena/internal/platform/natsx"
+)
+
+// lenderNATS gives the application lenders' consumers and credentials.
+type lenderNATS struct{ s *Server }
+
+func (l lenderNATS) EnsureLender(ctx context.Context, lenderID string) error {
+	_, err := natsauth.EnsureLenderConsumer(ctx, l.s.JS, lenderID)
+	return err
+}
+
+func (l lenderNATS) LenderConnection(_ context.Context, lenderID string, ttl time.Duration) (app.LenderConnection, error) {
+	creds, err := l.s.NATSKeys.LenderCreds(lenderID, ttl)
+	if err != nil {
+		return app.LenderConnection{}, err
+	}
+	return app.LenderConnection{Creds: creds, URL: l.s.NATSURL, InboxPrefix: natsauth.InboxPrefix(lenderID),
+		APIPrefix: natsauth.LenderAPIPrefix, Stream: natsx.EventsStream, Consumer: natsauth.ConsumerName(lenderID),
+		ExpiresAt: time.Now().Add(ttl)}, nil
+}
+
+// startOffers runs the auction scheduler, the NATS bid service and the
+// notifier consumer until ctx ends.
+func (s *Server) startOffers(ctx context.Context) error {
+	s.App.LenderNATS = lenderNATS{s}
+	sub, err := s.NATS.QueueSubscribe(natsauth.BidSubjects, "cadena-bids", s.answerBid)
+	if err != nil {
+		return err
+	}
+	cons, err := s.JS.CreateOrUpdateConsumer(ctx, natsx.EventsStream, jetstream.ConsumerConfig{
+		Durable: app.NotifierConsumer, Description: "parties' notices from financing and auction events",
+		FilterSubjects: app.NotifierSubjects, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return err
+	}
+	nctx := event.WithActor(ctx, event.Actor{Subject: "system:notifier"})
+	cc, err := cons.Consume(func(m jetstream.Msg) { s.notify(nctx, m) }, jetstream.PullExpiry(30*time.Second))
+	if err != nil {
+		return err
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		s.closeAuctions(ctx)
+		_ = sub.Drain()
+		cc.Stop()
+	}()
+	return nil
+}
+
+// closeAuctions closes due auctions and expires lapsed offers every second. Replicas share the work
+// through SKIP LOCKED, and the state is all in PostgreSQL, so a restart
+// mid-window changes nothing: the next pass after closes_at closes it once.
+func (s *Server) closeAuctions(ctx context.Context) {
+	ctx = event.WithActor(ctx, event.Actor{Subject: "system:auction-scheduler"})
+	for {
+		n, err := s.App.CloseDueAuctions(ctx, 100)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("auction scheduler", "err", err)
+		}
+		if _, err := s.App.ExpireOffers(ctx, 1000); err != nil && ctx.Err() == nil {
+			s.Log.Error("offer expiry", "err", err)
+		}
+		if n == 100 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// BidRequest is a bid over NATS, on cadena-rpc.bid.<lender-id>.
+type BidRequest struct {
+	AuctionID string `json:"auction_id"`
+	SpreadBps int    `json:"spread_bps"`
+}
+
+// BidReply answers a NATS bid; Code is the same stable code the HTTP API uses.
+type BidReply struct {
+	Accepted  bool   `json:"accepted"`
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	SpreadBps int    `json:"spread_bps,omitempty"`
+	Revisions int    `json:"revisions,omitempty"`
+}
+
+// answerBid places a bid for the lender named by the subject, never the
+// payload: the server lets a lender publish only on its own bid subject.
+func (s *Server) answerBid(m *nats.Msg) {
+	reply := func(r BidReply) {
+		if m.Reply != "" {
+			b, _ := json.Marshal(r)
+			_ = m.Respond(b)
+		}
+	}
+	id, ok := natsauth.LenderOfBid(m.Subject)
+	lender, err := uuid.Parse(id)
+	if !ok || err != nil {
+		reply(BidReply{Code: "bid.not_enrolled", Message: "unknown bidder"})
+		return
+	}
+	var req BidRequest
+	dec := json.NewDecoder(bytes.NewReader(m.Data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		reply(BidReply{Code: "request.malformed_json", Message: "send {\"auction_id\": \"…\", \"spread_bps\": 300}"})
+		return
+	}
+	auction, perr := uuid.Parse(req.AuctionID)
+	if perr != nil {
+		reply(BidReply{Code: "auction.not_found", Message: "auction_id is not an auction"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The audit log records the bidder, authenticated by the subject.
+	ctx = event.WithActor(ctx, event.Actor{Subject: "nats:" + m.Subject, PartyID: id, Role: "lender"})
+	b, err := s.App.PlaceBid(ctx, lender, auction, req.SpreadBps)
+	if err != nil {
+		status, code, title := api.Classify(err)
+		if status >= 500 {
+			s.Log.Error("nats bid", "lender", id, "err", err)
+		}
+		reply(BidReply{Code: code, Message: title})
+		return
+	}
+	reply(BidReply{Accepted: true, SpreadBps: b.SpreadBps, Revisions: b.Revisions})
+}
+
+// notify applies one event to the notices, then acks; a failure naks it for
+// redelivery, which the consumer inbox makes harmless.
+func (s *Server) notify(ctx context.Context, m jetstream.Msg) {
+	var env event.Envelope
+	if err := json.Unmarshal(m.Data(), &env); err != nil {
+		s.Log.Error("notifier: malformed event", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	if _, err := s.App.HandleNotifierEvent(ctx, env); err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.Log.Error("notifier", "event", env.ID, "err", err)
+		}
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	_ = m.Ack()
+}

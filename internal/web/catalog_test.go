@@ -1,0 +1,69 @@
+package web
+
+import (
+	"io/fs"
+	"regexp"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cadena-finance/cadena/internal/money"
+)
+
+// Both languages carry the same keys, and every key a template names exists.
+func TestCatalogComplete(t *testing.T) {
+	for key := range catalog["es"] {
+		if _, ok := catalog["en"][key]; !ok {
+			t.Errorf("%s: no English text", key)
+		}
+	}
+	for key := range catalog["en"] {
+		if _, ok := catalog["es"][key]; !ok {
+			t.Errorf("%s: no Spanish text", key)
+		}
+	}
+	used := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	err := fs.WalkDir(files, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, path)
+		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
+			if !hasKey(m[1]) {
+				t.Errorf("%s uses %q, which the catalog lacks", path, m[1])
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keys built at run time: every status, role, kind and error page.
+	for _, k := range []string{"status.published", "status.offered", "status.financed", "status.cancelled", "status.expired",
+		"role.operator", "role.buyer", "role.supplier", "role.lender", "kind.invoice", "kind.credit_note", "history.status", "history.netted",
+		"error.not_found.help", "error.forbidden.help", "error.csrf.help", "error.refused.help", "error.internal.help"} {
+		if !hasKey(k) {
+			t.Errorf("catalog lacks %q", k)
+		}
+	}
+}
+
+func TestFormatMoney(t *testing.T) {
+	for _, c := range []struct {
+		amount string
+		cur    money.Currency
+		want   string
+	}{
+		{"0", "MXN", "0.00 MXN"},
+		{"999.5", "MXN", "999.50 MXN"},
+		{"1000", "MXN", "1,000.00 MXN"},
+		{"1234567.89", "MXN", "1,234,567.89 MXN"},
+		{"-45000.10", "MXN", "-45,000.10 MXN"},
+		{"123456789012345678.99", "MXN", "123,456,789,012,345,678.99 MXN"}, // beyond float64's exact range
+		{"1500000", "COP", "1,500,000.00 COP"},
+	} {
+		if got := formatMoney(decimal.RequireFromString(c.amount), c.cur); got != c.want {
+			t.Errorf("formatMoney(%s %s) = %q, want %q", c.amount, c.cur, got, c.want)
+		}
+	}
+}

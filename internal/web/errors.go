@@ -1,0 +1,80 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/program"
+	"github.com/cadena-finance/cadena/internal/refrate"
+	"github.com/cadena-finance/cadena/internal/validation"
+)
+
+// errCSRF: a POST without the form's token (or a stale tab after logout).
+var errCSRF = errors.New("csrf token missing or wrong")
+
+// errorPage is the error page's data.
+type errorPage struct {
+	Status int
+	Key    string // message key
+	Detail string // the domain's own message, for refusals that explain themselves
+}
+
+// notFound lists every "not found" of the domains: another tenant's object
+// answers these too, so the page cannot tell "absent" from "not yours".
+var notFound = []error{party.ErrNotFound, program.ErrNotFound, invoice.ErrNotFound, invoice.ErrBatchNotFound,
+	refrate.ErrUnknownIndex, calendar.ErrUnknownCalendar, app.ErrNoOverride}
+
+// refusals are domain rules the person can act on; their message is shown.
+var refusals = []error{invoice.ErrNotCancellable, invoice.ErrTransition, invoice.ErrNoProgram, invoice.ErrEmptyBatch,
+	invoice.ErrTooManyRows, invoice.ErrCSVEncoding, invoice.ErrCSVHeader, invoice.ErrCSVSyntax, party.ErrDuplicate,
+	party.ErrEmailTaken, calendar.ErrYearOutOfRange}
+
+func classify(err error) errorPage {
+	switch {
+	case errors.Is(err, errCSRF):
+		return errorPage{Status: http.StatusForbidden, Key: "error.csrf"}
+	case errors.Is(err, app.ErrForbidden):
+		return errorPage{Status: http.StatusForbidden, Key: "error.forbidden"}
+	}
+	for _, e := range notFound {
+		if errors.Is(err, e) {
+			return errorPage{Status: http.StatusNotFound, Key: "error.not_found"}
+		}
+	}
+	for _, e := range refusals {
+		if errors.Is(err, e) {
+			return errorPage{Status: http.StatusConflict, Key: "error.refused", Detail: err.Error()}
+		}
+	}
+	var ve validation.Errors
+	if errors.As(err, &ve) {
+		return errorPage{Status: http.StatusUnprocessableEntity, Key: "error.refused", Detail: err.Error()}
+	}
+	return errorPage{Status: http.StatusInternalServerError, Key: "error.internal"}
+}
+
+// fail renders the error page; a 500 says only to try again, the cause goes to the log.
+func (p *portal) fail(c echo.Context, pg *page, err error) error {
+	ep := classify(err)
+	if ep.Status == http.StatusInternalServerError {
+		p.log.Error("web", "path", c.Path(), "err", err)
+	}
+	pg.Data = ep
+	return p.render(c, ep.Status, "error", pg)
+}
+
+// formErrors splits a use case's error into field errors to show beside the
+// form (a 422), or nil when it is another kind of failure.
+func formErrors(err error) validation.Errors {
+	var ve validation.Errors
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return nil
+}

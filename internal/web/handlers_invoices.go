@@ -1,0 +1,155 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/invoice"
+)
+
+// pageSize keeps a list readable on a phone.
+const pageSize = 25
+
+var statuses = []invoice.Status{invoice.Published, invoice.Offered, invoice.Financed, invoice.Cancelled, invoice.Expired}
+
+var statusIcon = map[invoice.Status]string{invoice.Published: "●", invoice.Offered: "◐", invoice.Financed: "✓",
+	invoice.Cancelled: "✕", invoice.Expired: "◷"}
+
+// StatusLabel is an invoice status as icon and words, never colour alone.
+func (pg *page) StatusLabel(s invoice.Status) template.HTML {
+	return template.HTML(`<span class="status st-` + template.HTMLEscapeString(string(s)) + `"><span aria-hidden="true">` +
+		statusIcon[s] + `</span> ` + template.HTMLEscapeString(pg.T("status."+string(s))) + `</span>`)
+}
+
+// Eligible says in words whether the invoice can be paid early today.
+func (pg *page) Eligible(v app.InvoiceView) template.HTML {
+	if v.EligibleToday {
+		return template.HTML(`<span class="status st-yes"><span aria-hidden="true">✓</span> ` + template.HTMLEscapeString(pg.T("eligible.yes")) + `</span>`)
+	}
+	return template.HTML(`<span class="status st-no"><span aria-hidden="true">—</span> ` + template.HTMLEscapeString(pg.T("eligible.no")) + `</span>`)
+}
+
+// names resolves party ids to legal names within what the actor may see;
+// a name it may not see stays blank rather than failing the page.
+type names struct {
+	app   *app.App
+	act   app.Actor
+	cache map[uuid.UUID]string
+}
+
+func newNames(ctx context.Context, a *app.App, act app.Actor) *names {
+	n := &names{app: a, act: act, cache: map[uuid.UUID]string{}}
+	if act.Is(auth.RoleBuyer) { // a buyer's suppliers are named by its enrolments
+		if progs, err := a.ListPrograms(ctx, act, uuid.Nil, 200); err == nil {
+			for _, p := range progs.Items {
+				sups, _ := a.ListProgramSuppliers(ctx, act, p.ID)
+				for _, s := range sups {
+					n.cache[s.SupplierID] = s.LegalName
+				}
+			}
+		}
+	}
+	return n
+}
+
+func (n *names) Of(ctx context.Context, id uuid.UUID) string {
+	if s, ok := n.cache[id]; ok {
+		return s
+	}
+	s, _ := n.app.PartyName(ctx, n.act, id)
+	n.cache[id] = s
+	return s
+}
+
+type invoiceRow struct {
+	app.InvoiceView
+	Buyer, Supplier string
+}
+
+type invoiceList struct {
+	Rows      []invoiceRow
+	Status    string
+	Statuses  []invoice.Status
+	Batch     string
+	Next      string
+	ShowBuyer bool
+	ShowSup   bool
+}
+
+func (p *portal) listInvoices(c echo.Context, pg *page) error {
+	ctx := c.Request().Context()
+	act := pg.actor()
+	var f app.InvoiceFilter
+	data := invoiceList{Statuses: statuses, ShowBuyer: !act.Is(auth.RoleBuyer), ShowSup: act.Is(auth.RoleBuyer, auth.RoleOperator)}
+	if s := invoice.Status(c.QueryParam("status")); s != "" {
+		for _, known := range statuses {
+			if s == known {
+				f.Status, data.Status = s, string(s)
+			}
+		}
+	}
+	if id, err := uuid.Parse(c.QueryParam("batch")); err == nil {
+		f.BatchID, data.Batch = id, id.String()
+	}
+	cursor, _ := app.ParseCursor(c.QueryParam("after")) // a bad cursor is the first page
+	page, err := p.app.ListInvoices(ctx, act, f, cursor, pageSize)
+	if err != nil {
+		return err
+	}
+	n := newNames(ctx, p.app, act)
+	for _, v := range page.Items {
+		data.Rows = append(data.Rows, invoiceRow{InvoiceView: v, Buyer: n.Of(ctx, v.BuyerID), Supplier: n.Of(ctx, v.SupplierID)})
+	}
+	if page.Next != "" {
+		q := url.Values{"after": {page.Next}}
+		if data.Status != "" {
+			q.Set("status", data.Status)
+		}
+		if data.Batch != "" {
+			q.Set("batch", data.Batch)
+		}
+		data.Next = "/invoices?" + q.Encode()
+	}
+	pg.Data = data
+	return p.render(c, http.StatusOK, "invoices", pg)
+}
+
+type invoiceDetail struct {
+	app.InvoiceDetail
+	Buyer, Supplier string
+	CanCancel       bool
+}
+
+func (p *portal) showInvoice(c echo.Context, pg *page) error {
+	ctx := c.Request().Context()
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return invoice.ErrNotFound // the same page as another tenant's invoice
+	}
+	d, err := p.app.GetInvoice(ctx, pg.actor(), id)
+	if err != nil {
+		return err
+	}
+	n := newNames(ctx, p.app, pg.actor())
+	pg.Data = invoiceDetail{InvoiceDetail: d, Buyer: n.Of(ctx, d.BuyerID), Supplier: n.Of(ctx, d.SupplierID),
+		CanCancel: pg.actor().Is(auth.RoleBuyer) && d.Status == invoice.Published && d.Kind == invoice.KindInvoice}
+	return p.render(c, http.StatusOK, "invoice", pg)
+}
+
+func (p *portal) cancelInvoice(c echo.Context, pg *page) error {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return invoice.ErrNotFound
+	}
+	if _, err := p.app.CancelInvoice(c.Request().Context(), pg.actor(), id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/invoices/"+id.String()+"?ok=cancelled")
+}

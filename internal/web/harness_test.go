@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/server"
+)
+
+// env is a whole running process (PostgreSQL, embedded NATS, relay, HTTP)
+// with the demo loaded: the portal is tested as it is served.
+type env struct {
+	t    *testing.T
+	Base string
+	S    *server.Server
+	Demo app.Demo
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
+	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(freePort(t)))
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartNATS(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Serve(ln); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	})
+	demo, _, err := s.App.SeedDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, Base: "http://" + s.Addr.String(), S: s, Demo: demo}
+}
+
+func (e *env) buyer() app.Actor {
+	return app.Actor{Subject: "test", PartyID: e.Demo.Buyer.Party.ID, Role: auth.RoleBuyer}
+}
+
+// cfdi is a fresh CFDI UUID, upper case as the SAT prints it.
+func cfdi() string { return strings.ToUpper(uuid.NewString()) }
+
+// day is a date dueIn days from today, YYYY-MM-DD.
+func day(dueIn int) string { return time.Now().AddDate(0, 0, dueIn).Format(time.DateOnly) }
+
+// publish publishes one invoice from the demo buyer to supplier (tax id).
+func (e *env) publish(supplier, number, amount string, dueIn int) app.InvoiceView {
+	e.t.Helper()
+	v, err := e.S.App.PublishInvoice(context.Background(), e.buyer(), uuid.Nil, invoice.Draft{Supplier: supplier, DocumentNumber: number,
+		EInvoiceID: cfdi(), IssueDate: day(-2), DueDate: day(dueIn), Amount: amount})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// client is a cookie-keeping HTTP client that does not follow redirects.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: e.t, base: e.Base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type resp struct {
+	Status   int
+	Body     string
+	Location string
+	Header   http.Header
+}
+
+func (c *client) do(req *http.Request) resp {
+	c.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{Status: res.StatusCode, Body: string(b), Location: res.Header.Get("Location"), Header: res.Header}
+}
+
+func (c *client) get(path string) resp {
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	return c.do(req)
+}
+
+func (c *client) post(path string, form url.Values) resp {
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the token from a page's forms.
+func (c *client) csrf(path string) string {
+	c.t.Helper()
+	r := c.get(path)
+	m := csrfRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		c.t.Fatalf("no CSRF token on %s (%d)", path, r.Status)
+	}
+	return m[1]
+}
+
+func (c *client) login(email string) {
+	c.t.Helper()
+	tok := c.csrf("/login")
+	r := c.post("/login", url.Values{"csrf": {tok}, "email": {email}, "password": {app.DemoPassword}})
+	if r.Status != http.StatusSeeOther {
+		c.t.Fatalf("login %s: %d %s", email, r.Status, r.Body)
+	}
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/pricing"
+	"github.com/cadena-finance/cadena/internal/validation"
+)
+
+// language: the cookie set by the switch, else the first of Spanish or
+// English in Accept-Language, else Spanish.
+func language(c echo.Context) string {
+	switch cookie(c, langCookie) {
+	case "en":
+		return "en"
+	case "es":
+		return "es"
+	}
+	for _, part := range strings.Split(c.Request().Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "es"):
+			return "es"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "es"
+}
+
+// T translates a key; a missing key shows itself, so a gap is visible in review.
+func (pg *page) T(key string, args ...any) string {
+	s, ok := catalog[pg.Lang][key]
+	if !ok {
+		if s, ok = catalog["es"][key]; !ok {
+			return key
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func hasKey(key string) bool { _, ok := catalog["es"][key]; return ok }
+
+// FieldError translates a validation error by its code when the catalog
+// knows it, else shows the domain's English message.
+func (pg *page) FieldError(e validation.Error) string {
+	if s, ok := catalog[pg.Lang]["code."+e.Code]; ok {
+		return s
+	}
+	return e.Message
+}
+
+var monthsES = []string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"}
+
+// Date renders a civil date: "22 nov 2026" or "Nov 22, 2026".
+func (pg *page) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if pg.Lang == "en" {
+		return t.Format("Jan 2, 2006")
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), monthsES[t.Month()-1], t.Year())
+}
+
+// DateTime renders an instant in Mexico City time, where the programs run.
+func (pg *page) DateTime(t time.Time) string {
+	loc, err := time.LoadLocation("America/Mexico_City")
+	if err != nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	return pg.Date(t) + " " + t.Format("15:04")
+}
+
+// formatMoney renders an amount as es-MX writes it, "1,234,567.89 MXN":
+// grouped from the decimal's own digits, never through a float.
+func formatMoney(d decimal.Decimal, c money.Currency) string {
+	s := money.Format(d, c)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := sign + b.String()
+	if hasFrac {
+		out += "." + frac
+	}
+	return out + " " + string(c)
+}
+
+// formatPercent renders a rate held in percent, "7.1200 %".
+func formatPercent(d decimal.Decimal) string {
+	return d.StringFixed(pricing.PercentDecimals) + " %"
+}
+
+var funcs = template.FuncMap{
+	"money":   formatMoney,
+	"percent": formatPercent,
+	"short":   func(s string) string { return s[:min(8, len(s))] },
+	"add":     func(a, b int) int { return a + b },
+	"upper":   strings.ToUpper,
+}

@@ -1,0 +1,145 @@
+// Package web is the portal: server-rendered pages for suppliers, buyers,
+// lenders and operators. Handlers call internal/app with the actor of the
+// server-side session, so authorization and tenant scoping are the API's;
+// this package never reaches a store. See docs/portal.md.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/invoice"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Deps is what the portal needs from the process.
+type Deps struct {
+	App *app.App
+	Log *slog.Logger
+}
+
+type portal struct {
+	app   *app.App
+	log   *slog.Logger
+	pages map[string]*template.Template
+}
+
+// Mount adds the portal's routes to e, at / beside the API's /v1.
+func Mount(e *echo.Echo, d Deps) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	p := &portal{app: d.App, log: d.Log, pages: parsePages()}
+	static, _ := fs.Sub(files, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	e.GET("/static/*", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
+
+	e.RouteNotFound("/*", p.notFound)
+	e.GET("/", p.home)
+	e.GET("/login", p.anon(p.loginForm))
+	e.POST("/login", p.anon(p.login))
+	e.POST("/lang", p.anon(p.setLang))
+	e.POST("/logout", p.user(p.logout))
+
+	every := []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender}
+	e.GET("/invoices", p.user(p.listInvoices, every...))
+	e.GET("/invoices/:id", p.user(p.showInvoice, every...))
+	e.POST("/invoices/:id/cancel", p.user(p.cancelInvoice, auth.RoleBuyer))
+
+	e.GET("/upload", p.user(p.uploadForm, auth.RoleBuyer))
+	e.POST("/upload", p.user(p.previewUpload, auth.RoleBuyer))
+	e.POST("/upload/publish", p.user(p.publishUpload, auth.RoleBuyer))
+	e.GET("/batches/:id", p.user(p.showBatch, auth.RoleBuyer))
+	e.GET("/dashboard", p.user(p.dashboard, auth.RoleBuyer, auth.RoleOperator))
+
+	e.GET("/programs", p.user(p.listPrograms, auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
+	e.GET("/programs/:id", p.user(p.showProgram, auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
+
+	e.GET("/parties", p.user(p.listParties, auth.RoleOperator))
+	e.GET("/parties/new", p.user(p.newPartyForm, auth.RoleOperator))
+	e.POST("/parties", p.user(p.createParty, auth.RoleOperator))
+	e.GET("/parties/:id", p.user(p.showParty, auth.RoleOperator))
+	e.POST("/parties/:id/users", p.user(p.createUser, auth.RoleOperator))
+	e.GET("/rates", p.user(p.listRates, auth.RoleOperator))
+	e.POST("/rates", p.user(p.putRate, auth.RoleOperator))
+	e.GET("/holidays", p.user(p.listHolidays, auth.RoleOperator))
+	e.POST("/holidays", p.user(p.putOverride, auth.RoleOperator))
+	e.POST("/holidays/delete", p.user(p.deleteOverride, auth.RoleOperator))
+}
+
+// notFound answers unknown portal paths with the portal's 404 page; the
+// API's paths keep their problem+json answer.
+func (p *portal) notFound(c echo.Context) error {
+	path := c.Request().URL.Path
+	if path == "/v1" || strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/.well-known/") {
+		return echo.ErrNotFound
+	}
+	pg := p.basePage(c)
+	if s, err := p.app.WebSession(c.Request().Context(), cookie(c, sessionCookie)); err == nil {
+		pg.Session, pg.CSRF = &s, s.CSRF
+	}
+	return p.fail(c, pg, invoice.ErrNotFound)
+}
+
+// parsePages parses each page with the shared layout: each page defines
+// "title" and "content", so every page is its own template set.
+func parsePages() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	pages, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, pg := range pages {
+		t := template.New("layout.html").Funcs(funcs)
+		t = template.Must(t.ParseFS(files, "templates/layout.html", "templates/partials/*.html", pg))
+		out[strings.TrimSuffix(path.Base(pg), ".html")] = t
+	}
+	return out
+}
+
+// render writes a page; a template error is logged and answered as a bare 500
+// rather than half a page.
+func (p *portal) render(c echo.Context, status int, name string, pg *page) error {
+	t, ok := p.pages[name]
+	if !ok {
+		p.log.Error("web: no such page", "page", name)
+		return c.String(http.StatusInternalServerError, "internal error")
+	}
+	pg.Page = name
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, pg); err != nil {
+		p.log.Error("web: render", "page", name, "err", err)
+		return c.String(http.StatusInternalServerError, "internal error")
+	}
+	securityHeaders(c, pg.Session != nil)
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// securityHeaders: no framing, no inline script, no sniffing; signed-in pages
+// are never cached (a shared office computer's back button shows nothing).
+func securityHeaders(c echo.Context, private bool) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	if private {
+		h.Set("Cache-Control", "no-store")
+	}
+}
