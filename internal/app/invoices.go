@@ -196,38 +196,16 @@ type BatchInput struct {
 // per-row results and one cadena.invoice.batch_published event (plus a
 // cadena.invoice.netted per credit note) commit together.
 func (a *App) PublishBatch(ctx context.Context, act Actor, in BatchInput) (invoice.Batch, error) {
-	switch {
-	case !act.Is(auth.RoleBuyer):
-		return invoice.Batch{}, ErrForbidden
-	case len(in.Drafts) == 0:
-		return invoice.Batch{}, invoice.ErrEmptyBatch
-	case len(in.Drafts) > invoice.MaxBatchRows:
-		return invoice.Batch{}, invoice.ErrTooManyRows
+	if err := checkBatchInput(act, in); err != nil {
+		return invoice.Batch{}, err
 	}
 	var b invoice.Batch
 	err := a.publishTx(ctx, func(tx pgx.Tx) error {
-		p, terms, err := a.publicationTerms(ctx, tx, act, in.ProgramID)
+		p, staged, out, err := a.stageBatch(ctx, tx, act, in)
 		if err != nil {
 			return err
 		}
-		id, _ := uuid.NewV7()
-		b = invoice.Batch{ID: id, ProgramID: p.ID, BuyerID: p.BuyerID, Atomic: in.Atomic, Format: in.Format, Status: "rejected",
-			Total: len(in.Drafts), CreatedAt: terms.CreatedAt}
-		if err := invoicedb.InsertBatch(ctx, tx, b); err != nil {
-			return err
-		}
-		malformed := make(map[int]string, len(in.Malformed))
-		for _, m := range in.Malformed {
-			malformed[m.Row] = m.Err
-		}
-		terms.BatchID = &b.ID
-		staged := checkAll(in.Drafts, terms, malformed)
-		pub := publication(p, act, terms.CreatedAt)
-		pub.BatchID, pub.Atomic = &b.ID, in.Atomic
-		out, err := invoicedb.Publish(ctx, tx, pub, staged)
-		if err != nil {
-			return err
-		}
+		b = staged
 		b.Settle(out.Published, len(out.Rejected))
 		if err := invoicedb.SettleBatch(ctx, tx, b); err != nil {
 			return err
@@ -241,6 +219,44 @@ func (a *App) PublishBatch(ctx context.Context, act Actor, in BatchInput) (invoi
 		return a.emitNettings(ctx, tx, p, out.Netted)
 	})
 	return b, err
+}
+
+// checkBatchInput is the refusal a batch meets before any database work.
+func checkBatchInput(act Actor, in BatchInput) error {
+	switch {
+	case !act.Is(auth.RoleBuyer):
+		return ErrForbidden
+	case len(in.Drafts) == 0:
+		return invoice.ErrEmptyBatch
+	case len(in.Drafts) > invoice.MaxBatchRows:
+		return invoice.ErrTooManyRows
+	}
+	return nil
+}
+
+// stageBatch records the batch and runs every check and the publication in
+// tx; PublishBatch commits it, PreviewBatch rolls it back.
+func (a *App) stageBatch(ctx context.Context, tx pgx.Tx, act Actor, in BatchInput) (program.Program, invoice.Batch, invoicedb.Outcome, error) {
+	p, terms, err := a.publicationTerms(ctx, tx, act, in.ProgramID)
+	if err != nil {
+		return p, invoice.Batch{}, invoicedb.Outcome{}, err
+	}
+	id, _ := uuid.NewV7()
+	b := invoice.Batch{ID: id, ProgramID: p.ID, BuyerID: p.BuyerID, Atomic: in.Atomic, Format: in.Format, Status: "rejected",
+		Total: len(in.Drafts), CreatedAt: terms.CreatedAt}
+	if err := invoicedb.InsertBatch(ctx, tx, b); err != nil {
+		return p, b, invoicedb.Outcome{}, err
+	}
+	malformed := make(map[int]string, len(in.Malformed))
+	for _, m := range in.Malformed {
+		malformed[m.Row] = m.Err
+	}
+	terms.BatchID = &b.ID
+	staged := checkAll(in.Drafts, terms, malformed)
+	pub := publication(p, act, terms.CreatedAt)
+	pub.BatchID, pub.Atomic = &b.ID, in.Atomic
+	out, err := invoicedb.Publish(ctx, tx, pub, staged)
+	return p, b, out, err
 }
 
 // checkAll checks every draft, on every core: a 100,000-row batch spends

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
-	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -37,35 +36,13 @@ var errDryRun = errors.New("dry run")
 // preview can never disagree with the publication, and it writes nothing
 // and emits nothing.
 func (a *App) PreviewBatch(ctx context.Context, act Actor, in BatchInput) (BatchPreview, error) {
-	switch {
-	case !act.Is(auth.RoleBuyer):
-		return BatchPreview{}, ErrForbidden
-	case len(in.Drafts) == 0:
-		return BatchPreview{}, invoice.ErrEmptyBatch
-	case len(in.Drafts) > invoice.MaxBatchRows:
-		return BatchPreview{}, invoice.ErrTooManyRows
+	if err := checkBatchInput(act, in); err != nil {
+		return BatchPreview{}, err
 	}
+	in.Atomic = false // a preview reports every row
 	var pv BatchPreview
 	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		p, terms, err := a.publicationTerms(ctx, tx, act, in.ProgramID)
-		if err != nil {
-			return err
-		}
-		id, _ := uuid.NewV7()
-		b := invoice.Batch{ID: id, ProgramID: p.ID, BuyerID: p.BuyerID, Format: in.Format, Status: "rejected",
-			Total: len(in.Drafts), CreatedAt: terms.CreatedAt}
-		if err := invoicedb.InsertBatch(ctx, tx, b); err != nil {
-			return err
-		}
-		malformed := make(map[int]string, len(in.Malformed))
-		for _, m := range in.Malformed {
-			malformed[m.Row] = m.Err
-		}
-		terms.BatchID = &b.ID
-		staged := checkAll(in.Drafts, terms, malformed)
-		pub := publication(p, act, terms.CreatedAt)
-		pub.BatchID = &b.ID
-		out, err := invoicedb.Publish(ctx, tx, pub, staged)
+		p, _, out, err := a.stageBatch(ctx, tx, act, in)
 		if err != nil {
 			return err
 		}
