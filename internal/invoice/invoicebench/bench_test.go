@@ -7,16 +7,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,17 +23,11 @@ import (
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/platform/benchproc"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 	"github.com/cadena-finance/cadena/internal/program"
 )
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
 
 // BenchmarkInvoicePublication publishes CADENA_BENCH_ROWS (1,000,000)
 // invoices over HTTP in 100,000-row CSV batches to a child `cadena serve`
@@ -49,7 +40,7 @@ func BenchmarkInvoicePublication(b *testing.B) {
 	if os.Getenv("CADENA_BIN") == "" {
 		b.Skip("set CADENA_BIN to a built cadena binary (make bench-invoices does)")
 	}
-	total, batch := envInt("CADENA_BENCH_ROWS", 1_000_000), envInt("CADENA_BENCH_BATCH", 100_000)
+	total, batch := benchproc.EnvInt("CADENA_BENCH_ROWS", 1_000_000), benchproc.EnvInt("CADENA_BENCH_BATCH", 100_000)
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(b)
 	pool, err := db.Open(ctx, dbURL, 4)
@@ -60,12 +51,12 @@ func BenchmarkInvoicePublication(b *testing.B) {
 	w := seed(b, pool, 100)
 
 	srv := startServer(b, bin, dbURL)
-	buyerTok := srv.token(b, w.buyer.TaxID, "buyer")
-	supplierTok := srv.token(b, w.suppliers[0].TaxID, "supplier")
+	buyerTok := srv.Token(b, w.buyer.TaxID, "buyer")
+	supplierTok := srv.Token(b, w.suppliers[0].TaxID, "supplier")
 	// Warm up connections and code paths with one small batch.
 	warm := makeRows(w, 0, 10)
 	srv.post(b, buyerTok, warm.csv, "warm")
-	rss := srv.mem(b, "VmRSS")
+	rss := srv.MemKB(b, "VmRSS")
 
 	// Same rows, two shapes: the buyer's CSV and the bare table's CSV.
 	var chunks []rows
@@ -73,7 +64,7 @@ func BenchmarkInvoicePublication(b *testing.B) {
 		chunks = append(chunks, makeRows(w, start, min(batch, total+10-start)))
 	}
 	// CADENA_BENCH_PARALLEL uploads run at once (default 1: one after another).
-	parallel := envInt("CADENA_BENCH_PARALLEL", 1)
+	parallel := benchproc.EnvInt("CADENA_BENCH_PARALLEL", 1)
 	next := make(chan int, len(chunks))
 	for i := range chunks {
 		next <- i
@@ -95,7 +86,7 @@ func BenchmarkInvoicePublication(b *testing.B) {
 	wg.Wait()
 	apiTime := time.Since(t0)
 	b.StopTimer()
-	hwm := srv.mem(b, "VmHWM")
+	hwm := srv.MemKB(b, "VmHWM")
 
 	// The baseline: the same rows COPYed into a bare table of the same shape.
 	// For context, also into one with invoices' indexes and constraints.
@@ -122,12 +113,12 @@ func BenchmarkInvoicePublication(b *testing.B) {
 		}
 	}
 
-	apiRate, copyRate := rate(total, apiTime), rate(total, copyTime)
+	apiRate, copyRate := benchproc.Rate(total, apiTime), benchproc.Rate(total, copyTime)
 	b.Logf("publication over HTTP: %d rows in %d CSV batches of %d, %d upload(s) at a time: %v, %d rows/s", total, len(chunks), batch, parallel,
 		apiTime.Round(time.Millisecond), apiRate)
 	b.Logf("raw COPY into bare_invoices (LIKE invoices, no indexes): %v, %d rows/s", copyTime.Round(time.Millisecond), copyRate)
 	b.Logf("ratio HTTP/COPY: %d.%02d", apiRate/copyRate, apiRate*100/copyRate%100)
-	indexedRate := rate(total, indexedTime)
+	indexedRate := benchproc.Rate(total, indexedTime)
 	b.Logf("for context, raw COPY into indexed_invoices (LIKE invoices INCLUDING ALL: every index and check): %v, %d rows/s; ratio HTTP/indexed COPY %d.%02d",
 		indexedTime.Round(time.Millisecond), indexedRate, apiRate/indexedRate, apiRate*100/indexedRate%100)
 	b.Logf("server memory: RSS after warm-up %d MB, peak (VmHWM) %d MB, growth %d MB", rss>>10, hwm>>10, (hwm-rss)>>10)
@@ -155,9 +146,6 @@ func copyInto(b *testing.B, pool *pgxpool.Pool, table, shape string, chunks []ro
 	}
 	return time.Since(t0)
 }
-
-// rate is rows per second in integer arithmetic.
-func rate(n int, d time.Duration) int64 { return int64(n) * int64(time.Second) / max(int64(d), 1) }
 
 type world struct {
 	buyer     party.Party
@@ -210,81 +198,14 @@ func makeRows(w world, start, n int) rows {
 	return rows{csv: up.Bytes(), bare: bare.Bytes()}
 }
 
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	env  []string
-	bin  string
-	http *http.Client
-}
-
-func freePort(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
-func startServer(b *testing.B, bin, dbURL string) *server {
-	dir := b.TempDir()
-	port := freePort(b)
-	s := &server{url: "http://127.0.0.1:" + port, bin: bin, http: &http.Client{Timeout: 5 * time.Minute},
-		env: append(os.Environ(), "DATABASE_URL="+dbURL, "CADENA_DATA_DIR="+dir, "CADENA_NATS_PORT="+freePort(b),
-			"CADENA_HTTP_ADDR=127.0.0.1:"+port, "CADENA_LOG_LEVEL=warn")}
-	s.cmd = exec.Command(bin, "serve")
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // never outlive the benchmark
-	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = s.env, io.Discard, os.Stderr
-	if err := s.cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.cmd.Process.Signal(os.Interrupt); _ = s.cmd.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if res, err := http.Get(s.url + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("cadena serve did not become ready")
-		}
-	}
-}
-
-func (s *server) token(b *testing.B, taxID, role string) string {
-	cmd := exec.Command(s.bin, "token", "--party", taxID, "--role", role)
-	cmd.Env = s.env
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("token: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// mem reads a /proc/<pid>/status field of the server, in kB.
-func (s *server) mem(b *testing.B, field string) int64 {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	b.Fatalf("no %s in status", field)
-	return 0
-}
+type server struct{ *benchproc.Server }
 
 func (s *server) post(b *testing.B, tok string, body []byte, key string) {
-	req, _ := http.NewRequest("POST", s.url+"/v1/invoice-batches", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", s.URL+"/v1/invoice-batches", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Idempotency-Key", key)
-	res, err := s.http.Do(req)
+	res, err := s.HTTP.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -298,10 +219,10 @@ func (s *server) post(b *testing.B, tok string, body []byte, key string) {
 func (s *server) firstPages(b *testing.B, tok string, n int) []time.Duration {
 	lat := make([]time.Duration, n)
 	for i := range lat {
-		req, _ := http.NewRequest("GET", s.url+"/v1/invoices?limit=100", nil)
+		req, _ := http.NewRequest("GET", s.URL+"/v1/invoices?limit=100", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		t0 := time.Now()
-		res, err := s.http.Do(req)
+		res, err := s.HTTP.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -328,4 +249,8 @@ func sqlFirstPages(b *testing.B, pool *pgxpool.Pool, supplier uuid.UUID, n int) 
 	}
 	slices.Sort(lat)
 	return lat
+}
+
+func startServer(b *testing.B, bin, dbURL string) *server {
+	return &server{benchproc.Start(b, bin, dbURL, &http.Client{Timeout: 5 * time.Minute})}
 }

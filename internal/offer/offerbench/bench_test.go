@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,21 +33,12 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/platform/benchproc"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 	"github.com/cadena-finance/cadena/internal/program"
 )
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
-
-// rate is n per second, in integers.
-func rate(n int, d time.Duration) int64 { return int64(n) * int64(time.Second) / max(int64(d), 1) }
 
 func pct(d []time.Duration, p int) time.Duration {
 	s := slices.Clone(d)
@@ -72,7 +61,7 @@ func BenchmarkAcceptance(b *testing.B) {
 	if os.Getenv("CADENA_BIN") == "" {
 		b.Skip("set CADENA_BIN to a built cadena binary (make bench-acceptance does)")
 	}
-	n, clients := envInt("CADENA_BENCH_ACCEPTANCES", 10_000), envInt("CADENA_BENCH_CLIENTS", 32)
+	n, clients := benchproc.EnvInt("CADENA_BENCH_ACCEPTANCES", 10_000), benchproc.EnvInt("CADENA_BENCH_CLIENTS", 32)
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(b)
 	pool, err := db.Open(ctx, dbURL, 4)
@@ -82,8 +71,8 @@ func BenchmarkAcceptance(b *testing.B) {
 	defer pool.Close()
 	w := seed(b, pool, n)
 
-	srv := startServer(b, bin, withPoolSize(dbURL, envInt("CADENA_BENCH_POOL", 24)))
-	op := srv.token(b, w.operator.TaxID, "operator")
+	srv := startServer(b, bin, withPoolSize(dbURL, benchproc.EnvInt("CADENA_BENCH_POOL", 24)))
+	op := srv.Token(b, w.operator.TaxID, "operator")
 
 	// Each lender listens with its own credentials on its own subject.
 	var latMu sync.Mutex
@@ -126,7 +115,7 @@ func BenchmarkAcceptance(b *testing.B) {
 
 	supTok := make([]string, len(w.suppliers))
 	for i, s := range w.suppliers {
-		supTok[i] = srv.token(b, s.TaxID, "supplier")
+		supTok[i] = srv.Token(b, s.TaxID, "supplier")
 	}
 	// Quotes: one per invoice, the best offer kept (setup, timed for context).
 	offers := make([]string, n)
@@ -195,7 +184,7 @@ func BenchmarkAcceptance(b *testing.B) {
 
 	loadDuring := loadavg()
 	tps := pgbench(b, ctx)
-	accRate := rate(n, accTime)
+	accRate := benchproc.Rate(n, accTime)
 	b.Logf("acceptances over HTTP: %d in %v with %d clients: %d/s (latency median %v, p99 %v)", n, accTime.Round(time.Millisecond), clients,
 		accRate, pct(accLat, 50).Round(time.Microsecond), pct(accLat, 99).Round(time.Microsecond))
 	b.Logf("pgbench TPC-B-like (scale 10, 8 clients, 2 threads, 20 s) on the same server: %s tps; ratio acceptances/pgbench: %s",
@@ -298,7 +287,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n int) world {
 		}
 		return ids
 	}
-	programs := envInt("CADENA_BENCH_PROGRAMS", 8)
+	programs := benchproc.EnvInt("CADENA_BENCH_PROGRAMS", 8)
 	per := (n + 400 + programs*len(w.suppliers) - 1) / (programs * len(w.suppliers))
 	for p := range programs {
 		prog, err := a.CreateProgram(ctx, app.System, buyer.ID, program.Draft{Name: "Bench " + strconv.Itoa(p)})
@@ -382,58 +371,7 @@ func pgbench(b *testing.B, ctx context.Context) decimal.Decimal {
 	return decimal.RequireFromString(string(m[1]))
 }
 
-type server struct {
-	url, bin string
-	env      []string
-	cmd      *exec.Cmd
-	http     *http.Client
-}
-
-func freePort(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
-func startServer(b *testing.B, bin, dbURL string) *server {
-	dir := b.TempDir()
-	port := freePort(b)
-	s := &server{url: "http://127.0.0.1:" + port, bin: bin,
-		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}},
-		env: append(os.Environ(), "DATABASE_URL="+dbURL, "CADENA_DATA_DIR="+dir, "CADENA_NATS_PORT="+freePort(b),
-			"CADENA_HTTP_ADDR=127.0.0.1:"+port, "CADENA_LOG_LEVEL=warn")}
-	s.cmd = exec.Command(bin, "serve")
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // never outlive the benchmark
-	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = s.env, io.Discard, os.Stderr
-	if err := s.cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.cmd.Process.Signal(os.Interrupt); _ = s.cmd.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if res, err := http.Get(s.url + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("cadena serve did not become ready")
-		}
-	}
-}
-
-func (s *server) token(b *testing.B, taxID, role string) string {
-	cmd := exec.Command(s.bin, "token", "--party", taxID, "--role", role)
-	cmd.Env = s.env
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("token: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+type server struct{ *benchproc.Server }
 
 func (s *server) do(b *testing.B, tok, path string, body any, key string) (int, []byte) {
 	var rd io.Reader
@@ -441,7 +379,7 @@ func (s *server) do(b *testing.B, tok, path string, body any, key string) (int, 
 		raw, _ := json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest("POST", s.url+path, rd)
+	req, _ := http.NewRequest("POST", s.URL+path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -449,7 +387,7 @@ func (s *server) do(b *testing.B, tok, path string, body any, key string) (int, 
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	res, err := s.http.Do(req)
+	res, err := s.HTTP.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -488,4 +426,8 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Fields(string(raw))[0]
+}
+
+func startServer(b *testing.B, bin, dbURL string) *server {
+	return &server{benchproc.Start(b, bin, dbURL, &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}})}
 }
