@@ -582,7 +582,7 @@ func TestPartyProgramLifecycle(t *testing.T) {
 	p.ID, p.BuyerID, p.Currency, p.DayCount = raw["id"].(string), raw["buyer_id"].(string), raw["currency"].(string), raw["day_count"].(string)
 	p.Calendar, p.TimeZone, p.FundingCutoff = raw["calendar"].(string), raw["time_zone"].(string), raw["funding_cutoff"].(string)
 	if p.BuyerID != w.Buyer.ID.String() || p.Currency != "MXN" || p.DayCount != "ACT/360" || p.Calendar != "MX" ||
-		p.TimeZone != "America/Mexico_City" || p.FundingCutoff != "13:00" || raw["max_spread_bps"].(float64) != 700 || raw["max_invoice_amount"] != "250000.00" {
+		p.TimeZone != "America/Mexico_City" || p.FundingCutoff != "13:00" || fmt.Sprint(raw["max_spread_bps"]) != "700" || raw["max_invoice_amount"] != "250000.00" {
 		t.Fatalf("defaults: %v", raw)
 	}
 	// Enrolling a supplier new to the platform creates it; a second enrolment elsewhere reuses it.
