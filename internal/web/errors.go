@@ -8,10 +8,13 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/refrate"
+	"github.com/cadena-finance/cadena/internal/settlement"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -28,12 +31,25 @@ type errorPage struct {
 // notFound lists every "not found" of the domains: another tenant's object
 // answers these too, so the page cannot tell "absent" from "not yours".
 var notFound = []error{party.ErrNotFound, program.ErrNotFound, invoice.ErrNotFound, invoice.ErrBatchNotFound,
-	refrate.ErrUnknownIndex, calendar.ErrUnknownCalendar, app.ErrNoOverride}
+	refrate.ErrUnknownIndex, calendar.ErrUnknownCalendar, app.ErrNoOverride, offer.ErrNotFound, offer.ErrAuctionNotFound, financing.ErrNotFound}
 
 // refusals are domain rules the person can act on; their message is shown.
 var refusals = []error{invoice.ErrNotCancellable, invoice.ErrTransition, invoice.ErrNoProgram, invoice.ErrEmptyBatch,
 	invoice.ErrTooManyRows, invoice.ErrCSVEncoding, invoice.ErrCSVHeader, invoice.ErrCSVSyntax, party.ErrDuplicate,
-	party.ErrEmailTaken, calendar.ErrYearOutOfRange}
+	party.ErrEmailTaken, calendar.ErrYearOutOfRange, offer.ErrExpired, offer.ErrNotOpen, offer.ErrInvoiceTaken,
+	offer.ErrLimitExceeded, offer.ErrRepriced, offer.ErrNoQuotes, offer.ErrNotEligible, offer.ErrMixedPrograms, offer.ErrBidAboveCap,
+	refrate.ErrNone, refrate.ErrStale, financing.ErrTransition, settlement.ErrAmountMismatch, settlement.ErrAlreadyConfirmed,
+	settlement.ErrNoBankAccount, settlement.ErrFileRefused}
+
+// reasons translate the refusals of the money flows a person meets in the
+// portal; others show the domain's own (English) message.
+var reasons = []struct {
+	err error
+	key string
+}{{offer.ErrNoQuotes, "why.no_quotes"}, {offer.ErrExpired, "why.offer_expired"}, {offer.ErrNotOpen, "why.offer_not_open"},
+	{offer.ErrInvoiceTaken, "why.invoice_taken"}, {offer.ErrRepriced, "why.repriced"}, {offer.ErrMixedPrograms, "why.mixed_programs"},
+	{offer.ErrLimitExceeded, "why.limit_exceeded"}, {offer.ErrNotEligible, "why.not_eligible"}, {refrate.ErrNone, "why.no_rate"},
+	{refrate.ErrStale, "why.no_rate"}, {financing.ErrTransition, "why.transition"}}
 
 func classify(err error) errorPage {
 	switch {
@@ -62,6 +78,18 @@ func classify(err error) errorPage {
 // fail renders the error page; a 500 says only to try again, the cause goes to the log.
 func (p *portal) fail(c echo.Context, pg *page, err error) error {
 	ep := classify(err)
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			ep.Detail = pg.T(r.key)
+			break
+		}
+	}
+	if ep.Status == http.StatusUnprocessableEntity {
+		var ve validation.Errors
+		if errors.As(err, &ve) && len(ve) > 0 {
+			ep.Detail = pg.FieldError(ve[0])
+		}
+	}
 	if ep.Status == http.StatusInternalServerError {
 		p.log.Error("web", "path", c.Path(), "err", err)
 	}

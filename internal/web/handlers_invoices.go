@@ -63,7 +63,7 @@ func (n *names) Of(ctx context.Context, id uuid.UUID) string {
 	if s, ok := n.cache[id]; ok {
 		return s
 	}
-	s, _ := n.app.PartyName(ctx, n.act, id)
+	s, _ := n.app.CounterpartyName(ctx, n.act, id)
 	n.cache[id] = s
 	return s
 }

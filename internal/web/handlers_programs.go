@@ -2,12 +2,15 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/program"
 )
 
@@ -15,6 +18,78 @@ type summaryRow struct {
 	app.ProgramSummary
 	Upcoming []invoiceRow
 	Overdue  []invoiceRow
+	ByLender []lenderDue
+}
+
+// lenderDue is what a buyer owes one lender within the dashboard's horizon:
+// the financed invoices it pays to that lender instead of the supplier.
+type lenderDue struct {
+	LenderID uuid.UUID
+	Lender   string
+	Count    int
+	Face     decimal.Decimal
+	Next     time.Time
+	Overdue  int
+}
+
+// dueHorizon is the dashboard's "next 30 days".
+const dueHorizon = 30 * 24 * time.Hour
+
+// maxDashFinancings bounds the financings read for the per-lender totals.
+const maxDashFinancings = 20000
+
+// byLender groups the buyer's live financings maturing within the horizon
+// (or already past it unpaid) per program and lender.
+func (p *portal) byLender(c echo.Context, pg *page, n *names) (map[uuid.UUID][]lenderDue, error) {
+	ctx := c.Request().Context()
+	out := map[uuid.UUID][]lenderDue{}
+	if !pg.actor().Is(auth.RoleBuyer) {
+		return out, nil
+	}
+	horizon := time.Now().Add(dueHorizon)
+	idx := map[[2]uuid.UUID]int{}
+	cursor := uuid.Nil
+	for read := 0; read < maxDashFinancings; {
+		page, err := p.app.ListFinancings(ctx, pg.actor(), uuid.Nil, cursor, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range page.Items {
+			switch f.Status {
+			case financing.Repaid, financing.FundingFailed:
+				continue
+			}
+			if f.Maturity.After(horizon) {
+				continue
+			}
+			k := [2]uuid.UUID{f.ProgramID, f.LenderID}
+			i, ok := idx[k]
+			if !ok {
+				i = len(out[f.ProgramID])
+				idx[k] = i
+				out[f.ProgramID] = append(out[f.ProgramID], lenderDue{LenderID: f.LenderID, Lender: n.Of(ctx, f.LenderID), Face: decimal.Zero, Next: f.Maturity})
+			}
+			d := &out[f.ProgramID][i]
+			d.Count++
+			d.Face = d.Face.Add(f.Face)
+			if f.Maturity.Before(d.Next) {
+				d.Next = f.Maturity
+			}
+			if f.Status == financing.Overdue {
+				d.Overdue++
+			}
+		}
+		read += len(page.Items)
+		if page.Next == "" {
+			break
+		}
+		next, err := app.ParseCursor(page.Next)
+		if err != nil {
+			return nil, err
+		}
+		cursor = next
+	}
+	return out, nil
 }
 
 // dashboard: each program's totals per status and the payments falling due.
@@ -32,13 +107,17 @@ func (p *portal) dashboard(c echo.Context, pg *page) error {
 		}
 		return out
 	}
+	due, err := p.byLender(c, pg, n)
+	if err != nil {
+		return err
+	}
 	var data []summaryRow
 	for _, prog := range progs.Items {
 		s, err := p.app.SummarizeProgram(ctx, pg.actor(), prog.ID)
 		if err != nil {
 			return err
 		}
-		data = append(data, summaryRow{ProgramSummary: s, Upcoming: rows(s.Upcoming), Overdue: rows(s.Overdue)})
+		data = append(data, summaryRow{ProgramSummary: s, Upcoming: rows(s.Upcoming), Overdue: rows(s.Overdue), ByLender: due[prog.ID]})
 	}
 	pg.Data = data
 	return p.render(c, http.StatusOK, "dashboard", pg)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"strings"
@@ -117,4 +118,13 @@ var funcs = template.FuncMap{
 	"short":   func(s string) string { return s[:min(8, len(s))] },
 	"add":     func(a, b int) int { return a + b },
 	"upper":   strings.ToUpper,
+	"rate":    func(r decimal.Decimal) string { return pricing.FormatPercent(r) + " %" },
+	"hex":     hex.EncodeToString,
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }

@@ -50,19 +50,22 @@ type navItem struct {
 	Href, Key string
 }
 
-// Nav lists what the role can use today. Flows whose backend has not landed
-// (get paid now, financings, auctions, payment files) have no entry yet.
+// Nav lists what the role can use today; a page not built has no entry.
 func (pg *page) Nav() []navItem {
 	switch pg.Role() {
 	case string(auth.RoleSupplier):
-		return []navItem{{"/invoices", "nav.invoices"}}
+		return []navItem{{"/invoices", "nav.invoices"}, {"/financings", "nav.financings"}, {"/statement", "nav.statement"}}
 	case string(auth.RoleBuyer):
-		return []navItem{{"/dashboard", "nav.dashboard"}, {"/invoices", "nav.invoices"}, {"/upload", "nav.upload"}, {"/programs", "nav.programs"}}
+		return []navItem{{"/dashboard", "nav.dashboard"}, {"/invoices", "nav.invoices"}, {"/upload", "nav.upload"}, {"/programs", "nav.programs"},
+			{"/financings", "nav.financings"}, {"/statement", "nav.statement"}}
 	case string(auth.RoleLender):
-		return []navItem{{"/programs", "nav.lending"}, {"/invoices", "nav.invoices"}}
+		return []navItem{{"/programs", "nav.lending"}, {"/portfolio", "nav.portfolio"}, {"/auctions", "nav.auctions"},
+			{"/invoices", "nav.invoices"}, {"/financings", "nav.financings"},
+			{"/payment-files", "nav.payment_files"}, {"/statement", "nav.statement"}}
 	case string(auth.RoleOperator):
 		return []navItem{{"/parties", "nav.parties"}, {"/programs", "nav.programs"}, {"/invoices", "nav.invoices"},
-			{"/rates", "nav.rates"}, {"/holidays", "nav.holidays"}}
+			{"/rates", "nav.rates"}, {"/holidays", "nav.holidays"}, {"/financings", "financings.title"},
+			{"/reconciliation", "nav.reconciliation"}, {"/audit", "nav.audit"}}
 	}
 	return nil
 }
