@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/cadena-finance/cadena/internal/auth"
@@ -50,13 +51,16 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// openApp opens the database and keys for a one-shot command.
-func openApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) (*server.Server, error) {
+// openApp opens the database and keys for a one-shot command, and returns
+// a context naming the command as the actor of whatever it changes.
+func openApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) (*server.Server, context.Context, error) {
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
-		return nil, err
+		return nil, ctx, err
 	}
-	return server.Open(ctx, cfg, newLogger(stderr, "warn"))
+	ctx = event.WithActor(ctx, event.Actor{Subject: "cli:" + strings.ReplaceAll(fs.Name(), " ", "-")})
+	s, err := server.Open(ctx, cfg, newLogger(stderr, "warn"))
+	return s, ctx, err
 }
 
 func runKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,7 +85,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	role := fs.String("role", "", "operator, buyer, supplier or lender (required; must be the party's kind)")
 	subject := fs.String("subject", "cli", "sub claim, e.g. the operator's name")
 	asJSON := fs.Bool("json", false, "print the token with its expiry as JSON")
-	s, err := openApp(ctx, fs, args, stderr)
+	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -112,12 +116,12 @@ func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	name := fs.String("legal-name", "", "operator's legal name (required)")
 	country := fs.String("country", "MX", "MX or CO")
 	taxID := fs.String("tax-id", "", "operator's RFC or NIT (required)")
-	s, err := openApp(ctx, fs, args, stderr)
+	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	p, created, err := s.App.Bootstrap(event.WithActor(ctx, event.Actor{Subject: "cli:bootstrap"}), party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
+	p, created, err := s.App.Bootstrap(ctx, party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/event"
 )
 
 // runAudit is `cadena audit verify`: it re-reads the hash chain and exits
@@ -20,12 +19,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	s, err := openApp(ctx, fs, args[1:], stderr)
+	s, ctx, err := openApp(ctx, fs, args[1:], stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	ctx = event.WithActor(ctx, event.Actor{Subject: "cli:audit-verify"})
 	st, err := s.App.AuditVerify(ctx, app.System)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err := run(ctx, []string{"seed-demo"}, &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
 	}
-	s, err := openApp(ctx, newFlagSet(), nil, &errOut)
+	s, ctx, err := openApp(ctx, newFlagSet(), nil, &errOut)
 	if err != nil {
 		t.Fatal(err)
 	}

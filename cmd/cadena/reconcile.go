@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/event"
 )
 
 // runReconcile is `cadena reconcile`: it checks every financing's state,
@@ -16,12 +15,11 @@ import (
 func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	s, err := openApp(ctx, fs, args, stderr)
+	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	ctx = event.WithActor(ctx, event.Actor{Subject: "cli:reconcile"})
 	r, err := s.App.Reconcile(ctx, app.System)
 	if err != nil {
 		return err

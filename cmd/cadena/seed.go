@@ -7,18 +7,17 @@ import (
 	"io"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/event"
 )
 
 func runSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	s, err := openApp(ctx, fs, args, stderr)
+	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	d, created, err := s.App.SeedDemo(event.WithActor(ctx, event.Actor{Subject: "cli:seed-demo"}))
+	d, created, err := s.App.SeedDemo(ctx)
 	if err != nil {
 		return err
 	}

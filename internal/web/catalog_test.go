@@ -59,7 +59,7 @@ func TestFormatMoney(t *testing.T) {
 		{"1000", "MXN", "1,000.00 MXN"},
 		{"1234567.89", "MXN", "1,234,567.89 MXN"},
 		{"-45000.10", "MXN", "-45,000.10 MXN"},
-		{"123456789012345678.99", "MXN", "123,456,789,012,345,678.99 MXN"}, // beyond float64's exact range
+		{"123456789012345678.99", "MXN", "123,456,789,012,345,678.99 MXN"}, // beyond a binary floating point's exact range
 		{"1500000", "COP", "1,500,000.00 COP"},
 	} {
 		if got := formatMoney(decimal.RequireFromString(c.amount), c.cur); got != c.want {
