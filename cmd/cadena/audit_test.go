@@ -14,14 +14,9 @@ import (
 // seed-demo's events reach the chain through the auditor; `audit verify`
 // passes on the intact log and fails, naming the seq, once a row is forged.
 func TestAuditVerifyCommand(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	t.Setenv("DATABASE_URL", url)
-	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	url := seededDemo(t)
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"seed-demo"}, &out, &errOut); err != nil {
-		t.Fatal(err, errOut.String())
-	}
 	s, ctx, err := openApp(ctx, newFlagSet(), nil, &errOut)
 	if err != nil {
 		t.Fatal(err)
@@ -52,3 +47,16 @@ func TestAuditVerifyCommand(t *testing.T) {
 }
 
 func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+// seededDemo points the commands at a fresh database holding the demo.
+func seededDemo(t *testing.T) string {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"seed-demo"}, &out, &errOut); err != nil {
+		t.Fatal(err, errOut.String())
+	}
+	return url
+}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,28 +56,8 @@ func TestNATSConfigPrintsServerConfigAndPlatformCreds(t *testing.T) {
 // An operator issues a demo lender's credentials while the server runs; the
 // bank connects with them and pulls from the consumer the command created.
 func TestNATSConfigIssuesLenderCreds(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
-	t.Setenv("CADENA_DATA_DIR", t.TempDir())
-	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(port))
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := startServer(t)
 	ctx := context.Background()
-	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background()) //nolint:errcheck
-	if err := s.StartNATS(ctx); err != nil {
-		t.Fatal(err)
-	}
 	demo, _, err := s.App.SeedDemo(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -7,21 +7,14 @@ import (
 	"testing"
 
 	"github.com/cadena-finance/cadena/internal/platform/db"
-	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 )
 
 // `cadena reconcile` passes on a consistent platform and exits non-zero,
 // saying what differs, once a lender's exposure disagrees with its financings.
 func TestReconcileCommand(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	t.Setenv("DATABASE_URL", url)
-	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	url := seededDemo(t)
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"seed-demo"}, &out, &errOut); err != nil {
-		t.Fatal(err, errOut.String())
-	}
-	out.Reset()
 	if err := run(ctx, []string{"reconcile"}, &out, &errOut); err != nil || !strings.Contains(out.String(), "0 differences") {
 		t.Fatalf("%v: %s", err, out.String())
 	}

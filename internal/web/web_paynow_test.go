@@ -121,25 +121,11 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 		e.Demo.Buyer.Email:        {"/financings", "/financings/" + f.ID.String(), "/financings/" + f.ID.String() + "/notice", "/statement", "/dashboard"},
 		e.Demo.Operator.Email:     {"/financings", "/financings/" + f.ID.String(), "/reconciliation", "/audit"},
 	}
-	for email, paths := range pages {
-		c := e.client()
-		c.login(email)
-		for _, lang := range []string{"es", "en"} {
-			tok := c.csrf("/invoices")
-			if r := c.post("/lang", url.Values{"csrf": {tok}, "lang": {lang}, "next": {"/"}}); r.Status != http.StatusSeeOther {
-				t.Fatalf("lang: %d", r.Status)
-			}
-			for _, p := range paths {
-				r := c.get(p)
-				if r.Status != http.StatusOK || !strings.Contains(r.Body, `<html lang="`+lang+`">`) {
-					t.Errorf("%s %s (%s): %d", email, p, lang, r.Status)
-				}
-				if m := untranslated.FindString(hrefs.ReplaceAllString(r.Body, "")); m != "" {
-					t.Errorf("%s %s (%s): untranslated %q", email, p, lang, m)
-				}
-			}
+	e.everyPageInBothLanguages(t, pages, func(email, p, lang string, r resp) {
+		if m := untranslated.FindString(hrefs.ReplaceAllString(r.Body, "")); m != "" {
+			t.Errorf("%s %s (%s): untranslated %q", email, p, lang, m)
 		}
-	}
+	})
 	// The buyer's dashboard shows what it pays the lender within 30 days.
 	bc := e.client()
 	bc.login(e.Demo.Buyer.Email)

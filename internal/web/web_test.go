@@ -230,6 +230,17 @@ func TestEveryPageRenders(t *testing.T) {
 			"/programs", "/programs/" + e.Demo.Program.ID.String(), "/invoices", "/rates", "/rates?index=TIIE_28", "/holidays",
 			"/holidays?calendar=CO&year=2027", "/dashboard"},
 	}
+	e.everyPageInBothLanguages(t, pages, func(email, p, _ string, r resp) {
+		if strings.Contains(r.Body, "1234567.89") && !strings.Contains(r.Body, "1,234,567.89 MXN") {
+			t.Errorf("%s %s: amount not formatted", email, p)
+		}
+	})
+}
+
+// everyPageInBothLanguages logs each email in, and in Spanish then English
+// fetches its pages: each must answer 200 in that language, then pass check.
+func (e *env) everyPageInBothLanguages(t *testing.T, pages map[string][]string, check func(email, path, lang string, r resp)) {
+	t.Helper()
 	for email, paths := range pages {
 		c := e.client()
 		c.login(email)
@@ -243,9 +254,7 @@ func TestEveryPageRenders(t *testing.T) {
 				if r.Status != http.StatusOK || !strings.Contains(r.Body, `<html lang="`+lang+`">`) {
 					t.Errorf("%s %s (%s): %d", email, p, lang, r.Status)
 				}
-				if strings.Contains(r.Body, "1234567.89") && !strings.Contains(r.Body, "1,234,567.89 MXN") {
-					t.Errorf("%s %s: amount not formatted", email, p)
-				}
+				check(email, p, lang, r)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cadena-finance/cadena/internal/platform/db"
@@ -134,4 +136,31 @@ func WithDatabase(raw, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Code is err's SQLSTATE, or "" when it is not a PostgreSQL error.
+func Code(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// Denied runs each statement in its own savepoint of tx and requires the
+// database to refuse it for lack of privilege (42501), as it must for the
+// application's role on immutable tables.
+func Denied(ctx context.Context, tx pgx.Tx, stmts ...string) error {
+	for _, stmt := range stmts {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = sp.Exec(ctx, stmt)
+		_ = sp.Rollback(ctx)
+		if Code(err) != "42501" {
+			return fmt.Errorf("%s: want a privilege refusal, got %v", stmt, err)
+		}
+	}
+	return nil
 }
