@@ -5,8 +5,11 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/server"
@@ -59,9 +62,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = s.Shutdown(context.Background())
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return s.Shutdown(sctx)
+}
+
+// servePprof serves Go's profiles on their own listener, never on the API's.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("pprof listener", "addr", addr, "err", err)
+	}
 }

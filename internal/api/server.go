@@ -33,6 +33,10 @@ type Deps struct {
 	MaxBatchBytes int64
 	// NATSReady reports whether the NATS connection is up, for /readyz.
 	NATSReady func() bool
+	// Bookkeeping, when set, is a pool whose sessions commit without
+	// waiting for the WAL flush (db.OpenAsyncCommit), for Idempotency-Key
+	// rows; Pool serves otherwise.
+	Bookkeeping *pgxpool.Pool
 }
 
 var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -75,7 +79,11 @@ func New(d Deps) *echo.Echo {
 	e.POST("/v1/auth/login", h.login)
 
 	v1 := e.Group("/v1", authenticate(d.Verifier))
-	idem := idempotent(d.Pool)
+	book := d.Bookkeeping
+	if book == nil {
+		book = d.Pool
+	}
+	idem := idempotent(book)
 	v1.GET("/me", h.me, allow(anyRole...))
 
 	v1.POST("/parties", h.createParty, allow(operatorOnly...), idem)

@@ -18,6 +18,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/platform/outbox"
 )
 
 // FinancingLine is one financed invoice in cadena.financing.accepted.
@@ -185,12 +186,11 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 	if err := financingdb.Insert(ctx, q, out); err != nil {
 		return nil, err
 	}
+	path := []invoice.Status{invoice.Offered, invoice.Financed}
 	if want == invoice.Published { // a quote passes through offered (the supplier took it), so the history shows both
-		if err := invoicedb.MoveAll(ctx, q, ids, invoice.Published, invoice.Offered, act.Subject, now); err != nil {
-			return nil, err
-		}
+		path = []invoice.Status{invoice.Published, invoice.Offered, invoice.Financed}
 	}
-	if err := invoicedb.MoveAll(ctx, q, ids, invoice.Offered, invoice.Financed, act.Subject, now); err != nil {
+	if err := invoicedb.MoveAll(ctx, q, ids, path, act.Subject, now); err != nil {
 		return nil, err
 	}
 	if err := offerdb.SetStatus(ctx, q, o.ID, offer.StatusAccepted, now); err != nil {
@@ -224,6 +224,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 		return nil, err
 	}
 	committed = true
+	a.committed()
 	return out, nil
 }
 
@@ -268,13 +269,16 @@ func (queuedResults) Tx() pgx.Tx                       { return nil }
 
 func (a *App) emitAccepted(ctx context.Context, tx db.Querier, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
-	for _, subj := range []string{typ, event.ForLender(ev.LenderID.String(), typ),
-		event.ForParty("buyer", ev.BuyerID.String(), typ), event.ForParty("supplier", ev.SupplierID.String(), typ)} {
-		if err := a.emitOn(ctx, tx, subj, typ, ev); err != nil {
+	subjects := []string{typ, event.ForLender(ev.LenderID.String(), typ),
+		event.ForParty("buyer", ev.BuyerID.String(), typ), event.ForParty("supplier", ev.SupplierID.String(), typ)}
+	events := make([]event.Event, len(subjects))
+	for i, subj := range subjects {
+		var err error
+		if events[i], err = event.NewOn(subj, typ, ev, a.now()); err != nil {
 			return err
 		}
 	}
-	return nil
+	return outbox.Add(ctx, tx, events...) // one statement for the four copies
 }
 
 // setInvoiceStatus moves a locked invoice through the status machine.

@@ -35,6 +35,10 @@ type App struct {
 	// LenderNATS creates lenders' consumers and credentials; set by
 	// internal/server (nil without NATS: credentials answer ErrNATSUnavailable).
 	LenderNATS LenderNATS
+	// Committed is called after every transaction of the application layer
+	// commits, so the outbox relay publishes its events at once (the server
+	// points it at the relay's Wake); nil in tools without a relay.
+	Committed func()
 
 	calendars calendarCache
 	programs  sync.Map // uuid.UUID → program.Program; programs are immutable
@@ -75,7 +79,17 @@ func (a *App) now() time.Time {
 
 // inTx runs fn in a read-committed transaction with retry on serialization failures.
 func (a *App) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return db.InTx(ctx, a.Pool, pgx.TxOptions{}, fn)
+	err := db.InTx(ctx, a.Pool, pgx.TxOptions{}, fn)
+	if err == nil {
+		a.committed()
+	}
+	return err
+}
+
+func (a *App) committed() {
+	if a.Committed != nil {
+		a.Committed()
+	}
 }
 
 // emit builds an event and adds it to the outbox in tx.

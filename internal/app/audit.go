@@ -29,14 +29,15 @@ func (a *App) AuditPending(ctx context.Context, limit int) (int, error) {
 			return err
 		}
 		seqs := make([]int64, len(rows))
+		var recs []audit.Record
 		for i, r := range rows {
 			seqs[i] = r.Seq
-			if r.Subject != r.Envelope.Type {
-				continue
+			if !r.Routed {
+				recs = append(recs, auditRecord(r))
 			}
-			if _, err := auditdb.Append(ctx, tx, auditRecord(r)); err != nil {
-				return err
-			}
+		}
+		if _, err := auditdb.AppendAll(ctx, tx, recs); err != nil {
+			return err
 		}
 		n = len(rows)
 		return outbox.MarkAudited(ctx, tx, seqs)

@@ -53,10 +53,18 @@ func (s *Server) startOffers(ctx context.Context) error {
 		return err
 	}
 	nctx := event.WithActor(ctx, event.Actor{Subject: "system:notifier"})
-	cc, err := cons.Consume(func(m jetstream.Msg) { s.notify(nctx, m) }, jetstream.PullExpiry(30*time.Second))
+	delivered := make(chan jetstream.Msg, notifyBatch)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case delivered <- m:
+		case <-ctx.Done(): // unacked: redelivered after a restart
+		}
+	}, jetstream.PullExpiry(30*time.Second))
 	if err != nil {
 		return err
 	}
+	s.workers.Add(1)
+	go func() { defer s.workers.Done(); s.notify(nctx, delivered) }()
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
@@ -149,21 +157,58 @@ func (s *Server) answerBid(m *nats.Msg) {
 	reply(BidReply{Accepted: true, SpreadBps: b.SpreadBps, Revisions: b.Revisions})
 }
 
-// notify applies one event to the notices, then acks; a failure naks it for
-// redelivery, which the consumer inbox makes harmless.
-func (s *Server) notify(ctx context.Context, m jetstream.Msg) {
-	var env event.Envelope
-	if err := json.Unmarshal(m.Data(), &env); err != nil {
-		s.Log.Error("notifier: malformed event", "subject", m.Subject(), "err", err)
-		_ = m.Term()
-		return
-	}
-	if _, err := s.App.HandleNotifierEvent(ctx, env); err != nil {
-		if !errors.Is(err, context.Canceled) {
-			s.Log.Error("notifier", "event", env.ID, "err", err)
+// notifyBatch is the most events the notifier applies in one transaction.
+const notifyBatch = 256
+
+// notify applies delivered events to the notices in batches: whatever has
+// arrived, up to notifyBatch, in one transaction, then acks them. A failed
+// batch is retried event by event, so one bad event is naked alone (and a
+// malformed one terminated) while the others go through; the consumer inbox
+// makes every redelivery harmless.
+func (s *Server) notify(ctx context.Context, delivered <-chan jetstream.Msg) {
+	for {
+		var batch []jetstream.Msg
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-delivered:
+			batch = append(batch, m)
 		}
-		_ = m.NakWithDelay(time.Second)
-		return
+	more:
+		for len(batch) < notifyBatch {
+			select {
+			case m := <-delivered:
+				batch = append(batch, m)
+			default:
+				break more
+			}
+		}
+		envs := make([]event.Envelope, 0, len(batch))
+		msgs := batch[:0:0]
+		for _, m := range batch {
+			var env event.Envelope
+			if err := json.Unmarshal(m.Data(), &env); err != nil {
+				s.Log.Error("notifier: malformed event", "subject", m.Subject(), "err", err)
+				_ = m.Term()
+				continue
+			}
+			envs, msgs = append(envs, env), append(msgs, m)
+		}
+		if _, err := s.App.HandleNotifierEvents(ctx, envs); err == nil {
+			for _, m := range msgs {
+				_ = m.Ack()
+			}
+			continue
+		}
+		for i, m := range msgs {
+			if _, err := s.App.HandleNotifierEvent(ctx, envs[i]); err != nil {
+				if !errors.Is(err, context.Canceled) {
+					s.Log.Error("notifier", "event", envs[i].ID, "err", err)
+				}
+				_ = m.NakWithDelay(time.Second)
+				continue
+			}
+			_ = m.Ack()
+		}
 	}
-	_ = m.Ack()
 }

@@ -32,9 +32,11 @@ import (
 
 // Server is a started platform.
 type Server struct {
-	Cfg      config.Config
-	Log      *slog.Logger
-	Pool     *pgxpool.Pool
+	Cfg  config.Config
+	Log  *slog.Logger
+	Pool *pgxpool.Pool
+	// Book holds Idempotency-Key rows; its sessions commit asynchronously.
+	Book     *pgxpool.Pool
 	App      *app.App
 	Keys     *auth.KeyRing
 	Verifier *auth.Verifier
@@ -66,6 +68,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 		log.Info("migrations applied", "version", v)
 	}
 	if s.Pool, err = db.Open(ctx, cfg.DatabaseURL, 0); err != nil {
+		return nil, err
+	}
+	if s.Book, err = db.OpenAsyncCommit(ctx, cfg.DatabaseURL, max(2, s.Pool.Config().MaxConns/2)); err != nil {
 		return nil, err
 	}
 	if s.Keys, err = auth.LoadOrCreateKeyRing(cfg.KeyDir); err != nil {
@@ -140,6 +145,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	wctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	relay := &outbox.Relay{Pool: s.Pool, JS: s.JS, Log: s.Log}
+	s.App.Committed = relay.Wake
 	s.workers.Add(1)
 	go func() { defer s.workers.Done(); _ = relay.Run(wctx) }()
 	s.workers.Add(1)
@@ -153,7 +159,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		return fmt.Errorf("offers: %w", err)
 	}
 
-	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
+	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Bookkeeping: s.Book, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
 		MaxBodyBytes: s.Cfg.MaxBodyBytes, MaxBatchBytes: s.Cfg.MaxBatchBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
 	web.Mount(e, web.Deps{App: s.App, Log: s.Log})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
@@ -260,6 +266,9 @@ func (s *Server) closeResources() {
 	if s.embedded != nil {
 		s.embedded.Shutdown()
 		s.embedded.WaitForShutdown()
+	}
+	if s.Book != nil {
+		s.Book.Close()
 	}
 	if s.Pool != nil {
 		s.Pool.Close()

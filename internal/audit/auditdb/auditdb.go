@@ -24,26 +24,44 @@ const chainLock int64 = 0x636164656e61 // "cadena"
 // transaction to keep the queue short. Under REPEATABLE READ or SERIALIZABLE
 // a concurrent append surfaces as a serialization failure, which db.InTx retries.
 func Append(ctx context.Context, q db.Querier, r audit.Record) (audit.Record, error) {
-	if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", chainLock); err != nil {
+	recs, err := AppendAll(ctx, q, []audit.Record{r})
+	if err != nil {
 		return audit.Record{}, err
+	}
+	return recs[0], nil
+}
+
+// AppendAll is Append for several records in order: one lock, one read of
+// the head, and the inserts in one round trip.
+func AppendAll(ctx context.Context, q db.Querier, rs []audit.Record) ([]audit.Record, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", chainLock); err != nil {
+		return nil, err
 	}
 	head, err := Head(ctx, q)
 	if err != nil {
-		return audit.Record{}, err
+		return nil, err
 	}
-	rec, err := audit.Chain(head, r)
-	if err != nil {
-		return audit.Record{}, err
+	out := make([]audit.Record, len(rs))
+	b := &pgx.Batch{}
+	for i, r := range rs {
+		rec, err := audit.Chain(head, r)
+		if err != nil {
+			return nil, err
+		}
+		out[i], head = rec, audit.Head{Seq: rec.Seq, Hash: rec.Hash}
+		b.Queue(`INSERT INTO audit_log (seq, at, actor_subject, actor_party_id, actor_role, action,
+				object_type, object_id, before_state, after_state, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			rec.Seq, rec.At, rec.Actor.Subject, nullUUID(rec.Actor.PartyID), rec.Actor.Role, rec.Action,
+			rec.Object.Type, rec.Object.ID, nullJSON(rec.Before), nullJSON(rec.After), rec.PrevHash, rec.Hash)
 	}
-	_, err = q.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_subject, actor_party_id, actor_role, action,
-			object_type, object_id, before_state, after_state, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		rec.Seq, rec.At, rec.Actor.Subject, nullUUID(rec.Actor.PartyID), rec.Actor.Role, rec.Action,
-		rec.Object.Type, rec.Object.ID, nullJSON(rec.Before), nullJSON(rec.After), rec.PrevHash, rec.Hash)
-	if err != nil {
-		return audit.Record{}, err
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
 	}
-	return rec, nil
+	return out, nil
 }
 
 func nullUUID(id uuid.UUID) *uuid.UUID {

@@ -40,13 +40,22 @@ func ScanInvoices(rows pgx.Rows) ([]invoice.Invoice, error) {
 }
 
 // MoveAll moves locked invoices, each already checked by invoice.Status.To,
-// from one status to another and records the changes: two statements
-// whatever the count, so a caller can queue them in a batch.
-func MoveAll(ctx context.Context, q db.Querier, ids []uuid.UUID, from, to invoice.Status, actor string, at time.Time) error {
-	if _, err := q.Exec(ctx, "UPDATE invoices SET status = $3, updated_at = $4 WHERE id = ANY($1) AND status = $2", ids, string(from), string(to), at); err != nil {
+// along path (from its first status to its last, through each in between)
+// and records every step: two statements whatever the count of invoices or
+// steps, so a caller can queue them in a batch.
+func MoveAll(ctx context.Context, q db.Querier, ids []uuid.UUID, path []invoice.Status, actor string, at time.Time) error {
+	from, to := string(path[0]), string(path[len(path)-1])
+	if _, err := q.Exec(ctx, "UPDATE invoices SET status = $3, updated_at = $4 WHERE id = ANY($1) AND status = $2", ids, from, to, at); err != nil {
 		return err
 	}
+	var hid []uuid.UUID
+	var hfrom, hto []string
+	for i := 1; i < len(path); i++ {
+		for _, id := range ids {
+			hid, hfrom, hto = append(hid, id), append(hfrom, string(path[i-1])), append(hto, string(path[i]))
+		}
+	}
 	_, err := q.Exec(ctx, `INSERT INTO invoice_history (invoice_id, occurred_at, from_status, to_status, change, actor)
-		SELECT unnest($1::uuid[]), $2, $3, $4, 'status', $5`, ids, at, string(from), string(to), actor)
+		SELECT unnest($1::uuid[]), $2, unnest($3::text[]), unnest($4::text[]), 'status', $5`, hid, at, hfrom, hto, actor)
 	return err
 }

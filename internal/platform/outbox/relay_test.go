@@ -162,18 +162,22 @@ func TestRelayDoesNotSkipOutOfOrderCommits(t *testing.T) {
 	}
 }
 
-// Run wakes on NOTIFY and several relays in parallel never duplicate.
+// Run wakes on Wake and several relays in parallel never duplicate.
 func TestConcurrentRelaysRunLoop(t *testing.T) {
 	r, js := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	var relays []*outbox.Relay
 	for i := 0; i < 3; i++ {
 		rr := &outbox.Relay{Pool: r.Pool, JS: r.JS, Batch: 20, Poll: time.Hour}
+		relays = append(relays, rr)
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = rr.Run(ctx) }()
 	}
-	time.Sleep(100 * time.Millisecond) // let LISTEN start
 	want := addEvents(t, r, 200)
+	for _, rr := range relays {
+		rr.Wake()
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var left int
