@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
@@ -19,6 +20,8 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
+	"github.com/cadena-finance/cadena/internal/refrate"
+	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
 )
 
 // FinancingLine is one financed invoice in cadena.financing.accepted.
@@ -60,8 +63,11 @@ type AcceptedEvent struct {
 // unchanged (otherwise offer.ErrRepriced: the supplier asks again, see
 // docs/offers.md), and the lender's limit covers the face.
 //
-// The transaction takes two round trips. The first begins it and locks the
-// invoices (in id order) and then the offer: two acceptances of offers that
+// The offer and its lines are read in one round trip before the
+// transaction, and the transaction takes two more. The first begins it,
+// locks the invoices (in id order) and then the offer, and reads the fixing
+// (a correction committed after it would not be stopped by any read either,
+// under READ COMMITTED). Two acceptances of offers that
 // share an invoice meet on that invoice and never hold each other's offer,
 // so they cannot deadlock. The second carries every write and the COMMIT.
 // The exposure UPDATE, the most contended row (every acceptance of a
@@ -90,24 +96,15 @@ func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]
 	if err != nil {
 		return nil, err
 	}
-	// Read before the transaction: under READ COMMITTED a read inside it
-	// would not stop a correction committed just after it either.
-	fix, err := a.fixing(ctx, o.ReferenceIndex, o.ValueDate, cal)
-	if err != nil {
-		return nil, err
-	}
-	if !fix.Date.Equal(o.ReferenceDate) || !fix.Percent.Equal(o.ReferenceRate) {
-		return nil, offer.ErrRepriced
-	}
 	for attempt := 0; ; attempt++ {
-		out, err := a.acceptOnce(ctx, act, o)
+		out, err := a.acceptOnce(ctx, act, o, cal)
 		if !db.IsRetryable(err) || attempt == 4 {
 			return out, err
 		}
 	}
 }
 
-func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]financing.Financing, error) {
+func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *calendar.Calendar) ([]financing.Financing, error) {
 	conn, err := a.Pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -123,13 +120,16 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 	for i, l := range o.Lines {
 		ids[i] = l.InvoiceID
 	}
-	// Round trip 1: begin, lock the invoices, then the offer.
+	// Round trip 1: begin, lock the invoices, then the offer, and read the
+	// fixing the offer must still match.
 	locks := &pgx.Batch{}
 	locks.Queue("BEGIN")
 	isql, iargs := invoicedb.ByIDsQuery(invoiceViewer(act), ids)
 	locks.Queue(isql, iargs...)
 	osql, oargs := offerdb.LockQuery(offerViewer(act), o.ID)
 	locks.Queue(osql, oargs...)
+	fsql, fargs := refratedb.LatestOnOrBeforeQuery(o.ReferenceIndex, o.ValueDate)
+	locks.Queue(fsql, fargs...)
 	br := conn.SendBatch(ctx, locks)
 	_, err = br.Exec()
 	var invs []invoice.Invoice
@@ -143,6 +143,10 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 	if err == nil {
 		cur, err = offerdb.ScanOffer(br.QueryRow())
 	}
+	var fix refrate.Rate
+	if err == nil {
+		fix, err = refratedb.ScanLatest(br.QueryRow())
+	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -152,6 +156,12 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 	now := a.now()
 	if err := cur.Acceptable(now); err != nil {
 		return nil, err
+	}
+	if err := refrate.CheckFresh(fix, o.ValueDate, cal, a.maxRateAge()); err != nil {
+		return nil, err
+	}
+	if !fix.Date.Equal(o.ReferenceDate) || !fix.Percent.Equal(o.ReferenceRate) {
+		return nil, offer.ErrRepriced
 	}
 	want := invoice.Published
 	if o.Source == offer.SourceAuction {
@@ -193,10 +203,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer) ([]finan
 	if err := invoicedb.MoveAll(ctx, q, ids, path, act.Subject, now); err != nil {
 		return nil, err
 	}
-	if err := offerdb.SetStatus(ctx, q, o.ID, offer.StatusAccepted, now); err != nil {
-		return nil, err
-	}
-	if err := offerdb.Supersede(ctx, q, o.ID, ids, now); err != nil {
+	if err := offerdb.Accept(ctx, q, o.ID, ids, now); err != nil {
 		return nil, err
 	}
 	if err := a.emitAccepted(ctx, q, ev); err != nil {
@@ -269,16 +276,14 @@ func (queuedResults) Tx() pgx.Tx                       { return nil }
 
 func (a *App) emitAccepted(ctx context.Context, tx db.Querier, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
-	subjects := []string{typ, event.ForLender(ev.LenderID.String(), typ),
-		event.ForParty("buyer", ev.BuyerID.String(), typ), event.ForParty("supplier", ev.SupplierID.String(), typ)}
-	events := make([]event.Event, len(subjects))
-	for i, subj := range subjects {
-		var err error
-		if events[i], err = event.NewOn(subj, typ, ev, a.now()); err != nil {
-			return err
-		}
+	e, err := event.New(typ, ev, a.now())
+	if err != nil {
+		return err
 	}
-	return outbox.Add(ctx, tx, events...) // one statement for the four copies
+	// One statement for the platform's event and the parties' copies.
+	return outbox.Add(ctx, tx, e, event.RoutedCopy(e, event.ForLender(ev.LenderID.String(), typ)),
+		event.RoutedCopy(e, event.ForParty("buyer", ev.BuyerID.String(), typ)),
+		event.RoutedCopy(e, event.ForParty("supplier", ev.SupplierID.String(), typ)))
 }
 
 // setInvoiceStatus moves a locked invoice through the status machine.

@@ -78,6 +78,14 @@ func NewOn(subject, typ string, data any, at time.Time) (Event, error) {
 	return e, err
 }
 
+// RoutedCopy is e with a new id on a narrower subject, such as a party's
+// own copy; the payload, already encoded, is shared.
+func RoutedCopy(e Event, subject string) Event {
+	e.Subject = subject
+	e.Envelope.ID = uuid.Must(uuid.NewV7())
+	return e
+}
+
 // ForLender is the subject of one lender's copy of an event of type typ:
 // cadena.lender.<id>.<aggregate>.<event>, the layout natsauth grants each
 // lender (natsauth.LenderSubject; a test keeps the two equal).

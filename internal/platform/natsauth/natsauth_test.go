@@ -258,7 +258,7 @@ func TestLenderPullsOnlyItsOwnConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("A looks up its consumer: %v", err)
 	}
-	batch, err := cons.FetchNoWait(10)
+	batch, err := cons.Fetch(10, jetstream.FetchMaxWait(time.Second)) // waits: delivery to the consumer is asynchronous
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,7 +586,7 @@ func TestRedirectedRepliesStayInTheLendersAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bbatch, err := bcons.FetchNoWait(1)
+	bbatch, err := bcons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,7 +612,7 @@ func TestRedirectedRepliesStayInTheLendersAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	abatch, err := acons.FetchNoWait(1)
+	abatch, err := acons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,31 +27,42 @@ func Add(ctx context.Context, q db.Querier, events ...event.Event) error {
 	ids := make([]uuid.UUID, len(events))
 	subjects := make([]string, len(events))
 	payloads := make([]string, len(events))
+	routed := make([]bool, len(events))
 	for i, e := range events {
 		p, err := json.Marshal(e.Envelope)
 		if err != nil {
 			return err
 		}
-		ids[i], subjects[i], payloads[i] = e.Envelope.ID, e.Subject, string(p)
+		ids[i], subjects[i], payloads[i], routed[i] = e.Envelope.ID, e.Subject, string(p), e.Subject != e.Envelope.Type
 	}
+	// A routed copy (a party's own subject) is written as audited: its event
+	// is audited once, under its type, and the auditor need not touch the copy.
 	if len(events) > 64 { // COPY is far cheaper for bulk publication
+		now := time.Now()
 		rows := make([][]any, len(events))
 		for i := range events {
-			rows[i] = []any{ids[i], subjects[i], payloads[i], string(actor)}
+			var audited *time.Time
+			if routed[i] {
+				audited = &now
+			}
+			rows[i] = []any{ids[i], subjects[i], payloads[i], string(actor), audited}
 		}
-		_, err := q.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"event_id", "subject", "payload", "actor"}, pgx.CopyFromRows(rows))
+		_, err := q.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"event_id", "subject", "payload", "actor", "audited_at"}, pgx.CopyFromRows(rows))
 		return err
 	}
 	// One statement for an event and its routed copies: a round of parsing
 	// and executing per row cost more than the rows themselves.
-	_, err = q.Exec(ctx, `INSERT INTO outbox (event_id, subject, payload, actor)
-		SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::text[])::jsonb, $4::jsonb`, ids, subjects, payloads, string(actor))
+	_, err = q.Exec(ctx, `INSERT INTO outbox (event_id, subject, payload, actor, audited_at)
+		SELECT id, subject, payload::jsonb, $4::jsonb, CASE WHEN routed THEN now() END
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bool[]) AS e(id, subject, payload, routed)`,
+		ids, subjects, payloads, string(actor), routed)
 	return err
 }
 
 // Unaudited is an outbox row not yet in the audit log. A routed copy (a
 // subject narrower than its event's type, such as the lender's own) is not
-// audited again: only its Seq and Routed are filled.
+// audited again: only its Seq and Routed are filled. Add writes copies as
+// audited already; rows of earlier versions may still arrive here.
 type Unaudited struct {
 	Seq      int64
 	Routed   bool
