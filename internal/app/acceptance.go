@@ -65,7 +65,8 @@ type AcceptedEvent struct {
 //
 // The offer and its lines are read in one round trip before the
 // transaction, and the transaction takes two more. The first begins it,
-// locks the invoices (in id order) and then the offer, and reads the fixing
+// locks the invoices (in id order) and then the offers on them (the one
+// accepted and its siblings, in id order), and reads the fixing
 // (a correction committed after it would not be stopped by any read either,
 // under READ COMMITTED). Two acceptances of offers that
 // share an invoice meet on that invoice and never hold each other's offer,
@@ -126,7 +127,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	locks.Queue("BEGIN")
 	isql, iargs := invoicedb.ByIDsQuery(invoiceViewer(act), ids)
 	locks.Queue(isql, iargs...)
-	osql, oargs := offerdb.LockQuery(offerViewer(act), o.ID)
+	osql, oargs := offerdb.LockOnInvoicesQuery(offerViewer(act), ids)
 	locks.Queue(osql, oargs...)
 	fsql, fargs := refratedb.LatestOnOrBeforeQuery(o.ReferenceIndex, o.ValueDate)
 	locks.Queue(fsql, fargs...)
@@ -139,9 +140,12 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 			invs, err = invoicedb.ScanInvoices(rows)
 		}
 	}
-	var cur offer.Offer
+	var onInvoices []offer.Offer
 	if err == nil {
-		cur, err = offerdb.ScanOffer(br.QueryRow())
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			onInvoices, err = offerdb.ScanOffers(rows)
+		}
 	}
 	var fix refrate.Rate
 	if err == nil {
@@ -152,6 +156,21 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The offer and its siblings, open offers on the same invoices that
+	// this acceptance supersedes.
+	cur, found := offer.Offer{}, false
+	var siblings []uuid.UUID
+	for _, x := range onInvoices {
+		switch {
+		case x.ID == o.ID:
+			cur, found = x, true
+		case x.Status == offer.StatusOpen:
+			siblings = append(siblings, x.ID)
+		}
+	}
+	if !found {
+		return nil, offer.ErrNotFound
 	}
 	now := a.now()
 	if err := cur.Acceptable(now); err != nil {
@@ -203,7 +222,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	if err := invoicedb.MoveAll(ctx, q, ids, path, act.Subject, now); err != nil {
 		return nil, err
 	}
-	if err := offerdb.Accept(ctx, q, o.ID, ids, now); err != nil {
+	if err := offerdb.Accept(ctx, q, o.ID, siblings, now); err != nil {
 		return nil, err
 	}
 	if err := a.emitAccepted(ctx, q, ev); err != nil {

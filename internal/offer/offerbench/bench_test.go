@@ -69,7 +69,8 @@ func BenchmarkAcceptance(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	w := seed(b, pool, n)
+	nBaskets, basketSize := benchproc.EnvInt("CADENA_BENCH_BASKETS", 1_000), benchproc.EnvInt("CADENA_BENCH_BASKET_SIZE", 5)
+	w := seed(b, pool, n, nBaskets, basketSize)
 
 	srv := startServer(b, bin, withPoolSize(dbURL, benchproc.EnvInt("CADENA_BENCH_POOL", 24)))
 	op := srv.Token(b, w.operator.TaxID, "operator")
@@ -134,6 +135,12 @@ func BenchmarkAcceptance(b *testing.B) {
 		srv.postJSON(b, supTok[w.paced[i].supplier], "/v1/quotes", map[string]any{"invoice_ids": []string{w.paced[i].id}}, &q)
 		paced[i] = q.Offers[0].ID
 	})
+	basketOffers := make([]string, len(w.baskets))
+	parallel(len(w.baskets), 16, func(i int) {
+		var q struct{ Offers []struct{ ID string } }
+		srv.postJSON(b, supTok[w.baskets[i].supplier], "/v1/quotes", map[string]any{"invoice_ids": w.baskets[i].ids}, &q)
+		basketOffers[i] = q.Offers[0].ID
+	})
 	// A 100-invoice basket of one supplier (invoices kept apart), quoted 200 times.
 	basket := w.extra
 	basketLat := make([]time.Duration, 200)
@@ -181,6 +188,26 @@ func BenchmarkAcceptance(b *testing.B) {
 	for deadline := time.Now().Add(30 * time.Second); received.Load() < int64(len(paced)) && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
+	latMu.Lock()
+	pacedLat := eventLat
+	latMu.Unlock()
+
+	// Baskets: every basket offer accepted once, by the same clients; each
+	// acceptance finances basketSize invoices in one transaction.
+	var basketOK atomic.Int64
+	t1 := time.Now()
+	parallel(len(basketOffers), clients, func(i int) {
+		if srv.accept(b, supTok[w.baskets[i].supplier], basketOffers[i], "basket-"+strconv.Itoa(i)) {
+			basketOK.Add(1)
+		}
+	})
+	basketTime := time.Since(t1)
+	var basketFin int
+	_ = pool.QueryRow(ctx, "SELECT count(*) FROM financings").Scan(&basketFin)
+	basketFin -= n + len(paced)
+	if int(basketOK.Load()) != len(basketOffers) || basketFin != len(basketOffers)*basketSize {
+		b.Fatalf("%d baskets accepted, %d financings, want %d and %d", basketOK.Load(), basketFin, len(basketOffers), len(basketOffers)*basketSize)
+	}
 
 	loadDuring := loadavg()
 	tps := pgbench(b, ctx)
@@ -195,7 +222,10 @@ func BenchmarkAcceptance(b *testing.B) {
 	b.Logf("acceptance -> lender receives cadena.financing.accepted, during the run above (%d events on 3 lenders' own subjects): median %v, p99 %v",
 		len(saturated), pct(saturated, 50).Round(time.Microsecond), pct(saturated, 99).Round(time.Microsecond))
 	b.Logf("acceptance -> lender receives cadena.financing.accepted, %d acceptances by 4 clients: median %v, p99 %v",
-		len(eventLat), pct(eventLat, 50).Round(time.Microsecond), pct(eventLat, 99).Round(time.Microsecond))
+		len(pacedLat), pct(pacedLat, 50).Round(time.Microsecond), pct(pacedLat, 99).Round(time.Microsecond))
+	b.Logf("basket acceptances over HTTP: %d offers of %d invoices in %v with %d clients: %d acceptances/s, %d financings/s",
+		len(basketOffers), basketSize, basketTime.Round(time.Millisecond), clients, benchproc.Rate(len(basketOffers), basketTime),
+		benchproc.Rate(basketFin, basketTime))
 }
 
 func parallel(n, workers int, fn func(i int)) {
@@ -224,6 +254,14 @@ type world struct {
 	invoices  []seeded // for single-invoice quotes
 	paced     []seeded // 400 more, accepted at a steady pace for the event latency
 	extra     []string // 100 more of supplier 0 in the first program, for the basket
+	baskets   []basket // CADENA_BENCH_BASKETS baskets of CADENA_BENCH_BASKET_SIZE invoices, accepted whole
+}
+
+// basket is several invoices of one supplier in one program, quoted and
+// accepted together: one acceptance, one financing per invoice.
+type basket struct {
+	supplier int
+	ids      []string
 }
 
 type seeded struct {
@@ -234,8 +272,9 @@ type seeded struct {
 // seed loads the platform through the application layer: an operator, a
 // buyer with CADENA_BENCH_PROGRAMS (8) programs, 4 suppliers and 3 lenders
 // enrolled in each (so 24 exposure lines), standing offers, ample limits,
-// fixings for the past week, and n+100 invoices spread evenly.
-func seed(b *testing.B, pool *pgxpool.Pool, n int) world {
+// fixings for the past week, n+500 invoices spread evenly, and nBaskets
+// baskets of basketSize invoices spread the same way.
+func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 	ctx := context.Background()
 	a := &app.App{Pool: pool, PlatformMaxBps: 700}
 	var w world
@@ -316,7 +355,17 @@ func seed(b *testing.B, pool *pgxpool.Pool, n int) world {
 		if p == 0 {
 			w.extra = publish(prog.ID, w.suppliers[0], 100)
 		}
+		for si, s := range w.suppliers {
+			combos := programs * len(w.suppliers)
+			count := (nBaskets + combos - 1) / combos
+			ids := publish(prog.ID, s, count*basketSize)
+			for k := range count {
+				w.baskets = append(w.baskets, basket{supplier: si, ids: ids[k*basketSize : (k+1)*basketSize]})
+			}
+		}
 	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(w.baskets), func(i, j int) { w.baskets[i], w.baskets[j] = w.baskets[j], w.baskets[i] })
+	w.baskets = w.baskets[:nBaskets]
 	// Interleave programs and suppliers so concurrent clients spread over them.
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(w.invoices), func(i, j int) { w.invoices[i], w.invoices[j] = w.invoices[j], w.invoices[i] })
 	w.paced = w.invoices[n : n+400]

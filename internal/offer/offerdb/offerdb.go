@@ -169,16 +169,6 @@ func Get(ctx context.Context, q db.Querier, v Viewer, id uuid.UUID) (offer.Offer
 	return o, err
 }
 
-// GetForUpdate locks an offer the viewer may see.
-func GetForUpdate(ctx context.Context, q db.Querier, v Viewer, id uuid.UUID) (offer.Offer, error) {
-	o, err := scanOffer(q.QueryRow(ctx, "SELECT "+offerCols+" FROM offers o WHERE o.id = $3 AND "+offerVisible+" FOR UPDATE", v.PartyID, v.Role, id))
-	if err != nil {
-		return o, err
-	}
-	o.Lines, err = Lines(ctx, q, o.ID)
-	return o, err
-}
-
 const linesSQL = `SELECT invoice_id, face, discount, net, due_date, maturity, days FROM offer_lines WHERE offer_id = $1 ORDER BY invoice_id`
 
 // Lines returns an offer's lines in invoice id order (the lock order).
@@ -208,32 +198,31 @@ func List(ctx context.Context, q db.Querier, v Viewer, status string, after uuid
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (offer.Offer, error) { return scanOffer(r) })
 }
 
-// SetStatus moves an offer (already locked) to status.
-func SetStatus(ctx context.Context, q db.Querier, id uuid.UUID, status string, at time.Time) error {
-	_, err := q.Exec(ctx, "UPDATE offers SET status = $2, updated_at = $3 WHERE id = $1", id, status, at)
-	return err
-}
-
-// Accept marks the offer keep (already locked) accepted and every other open
-// offer on any of the invoices superseded, in one statement. The siblings
-// are found through the lines' invoice index and updated by primary key:
-// with a semi-join the planner's generic plan scanned every open offer on
-// the platform, about 27 ms per acceptance with 20,000 offers.
-func Accept(ctx context.Context, q db.Querier, keep uuid.UUID, invoiceIDs []uuid.UUID, at time.Time) error {
+// Accept marks the offer keep accepted and the offers in supersede (its
+// open siblings, locked by LockOnInvoicesQuery) superseded, in one
+// statement by primary key.
+func Accept(ctx context.Context, q db.Querier, keep uuid.UUID, supersede []uuid.UUID, at time.Time) error {
 	_, err := q.Exec(ctx, `UPDATE offers SET status = CASE WHEN id = $1 THEN 'accepted' ELSE 'superseded' END, updated_at = $3
-		WHERE id = ANY(ARRAY(SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($2))) AND status = 'open'`,
-		keep, invoiceIDs, at)
+		WHERE id = $1 OR id = ANY($2)`, keep, supersede, at)
 	return err
 }
 
-// LockQuery is GetForUpdate without the lines as SQL and arguments, for a
-// caller that pipelines it; read the row with ScanOffer.
-func LockQuery(v Viewer, id uuid.UUID) (string, []any) {
-	return "SELECT " + offerCols + " FROM offers o WHERE o.id = $3 AND " + offerVisible + " FOR UPDATE", []any{v.PartyID, v.Role, id}
+// LockOnInvoicesQuery locks, in id order, every offer the viewer may see on
+// any of the invoices, as SQL and arguments for a caller that pipelines it;
+// read the rows with ScanOffers. The offers are found through the lines'
+// invoice index and fetched by primary key with no status condition: one on
+// status let the planner combine the small partial index of open offers
+// with the key, and with statistics that lag a burst of quotes it read every
+// open offer on the platform for each acceptance.
+func LockOnInvoicesQuery(v Viewer, invoiceIDs []uuid.UUID) (string, []any) {
+	return "SELECT " + offerCols + " FROM offers o WHERE o.id = ANY(ARRAY(SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($3))) AND " +
+		offerVisible + " ORDER BY o.id FOR UPDATE", []any{v.PartyID, v.Role, invoiceIDs}
 }
 
-// ScanOffer reads the row of LockQuery.
-func ScanOffer(r pgx.Row) (offer.Offer, error) { return scanOffer(r) }
+// ScanOffers reads the rows of LockOnInvoicesQuery.
+func ScanOffers(rows pgx.Rows) ([]offer.Offer, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (offer.Offer, error) { return scanOffer(r) })
+}
 
 // AsyncCommit lets the calling transaction commit without waiting for its
 // WAL flush. Only for quotes: a crash can lose offers made in the last few
@@ -255,7 +244,7 @@ func ExpireDue(ctx context.Context, tx pgx.Tx, now time.Time, limit int) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (offer.Offer, error) { return scanOffer(r) })
+	all, err := ScanOffers(rows)
 	if err != nil {
 		return 0, nil, err
 	}
