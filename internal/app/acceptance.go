@@ -125,6 +125,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	// fixing the offer must still match.
 	locks := &pgx.Batch{}
 	locks.Queue("BEGIN")
+	locks.Queue(db.GenericPlans) // every statement here reaches its rows by key
 	isql, iargs := invoicedb.ByIDsQuery(invoiceViewer(act), ids)
 	locks.Queue(isql, iargs...)
 	osql, oargs := offerdb.LockOnInvoicesQuery(offerViewer(act), ids)
@@ -133,6 +134,9 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	locks.Queue(fsql, fargs...)
 	br := conn.SendBatch(ctx, locks)
 	_, err = br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
 	var invs []invoice.Invoice
 	if err == nil {
 		var rows pgx.Rows
