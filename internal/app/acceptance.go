@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
@@ -236,15 +237,7 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 		return nil, err
 	}
 	q.b.Queue("COMMIT")
-	writes := conn.SendBatch(ctx, q.b)
-	for range q.b.Len() {
-		if _, werr := writes.Exec(); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	if cerr := writes.Close(); err == nil {
-		err = cerr
-	}
+	err = sendQueued(ctx, conn, q.b)
 	switch {
 	case financingdb.IsInvoiceTaken(err):
 		return nil, offer.ErrInvoiceTaken
@@ -256,6 +249,44 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	committed = true
 	a.committed()
 	return out, nil
+}
+
+// inOneTrip runs the writes fn queues as one transaction sent in one round
+// trip, for writes that need no answer before the commit.
+func (a *App) inOneTrip(ctx context.Context, fn func(queued) error) error {
+	q := queued{b: &pgx.Batch{}}
+	q.b.Queue("BEGIN")
+	if err := fn(q); err != nil {
+		return err
+	}
+	q.b.Queue("COMMIT")
+	conn, err := a.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if err := sendQueued(ctx, conn, q.b); err != nil {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	a.committed()
+	return nil
+}
+
+// sendQueued runs a batch on conn in one round trip and returns its first
+// error; the statements after a failed one do not run.
+func sendQueued(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch) error {
+	res := conn.SendBatch(ctx, b)
+	var err error
+	for range b.Len() {
+		if _, e := res.Exec(); e != nil && err == nil {
+			err = e
+		}
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // queued is a db.Querier that queues writes into one batch instead of

@@ -282,11 +282,14 @@ lenders:
 	}
 	offer.SortByNet(out.Offers)
 	out.Fixing = b.fix
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		if err := offerdb.AsyncCommit(ctx, tx); err != nil {
+	err = a.inOneTrip(ctx, func(q queued) error {
+		if err := offerdb.AsyncCommit(ctx, q); err != nil {
 			return err
 		}
-		return offerdb.InsertOffers(ctx, tx, out.Offers)
+		if _, err := q.Exec(ctx, db.GenericPlans); err != nil { // inserts from arrays: planned once
+			return err
+		}
+		return offerdb.InsertOffers(ctx, q, out.Offers)
 	})
 	return out, err
 }

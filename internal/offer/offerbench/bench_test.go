@@ -72,7 +72,7 @@ func BenchmarkAcceptance(b *testing.B) {
 	nBaskets, basketSize := benchproc.EnvInt("CADENA_BENCH_BASKETS", 1_000), benchproc.EnvInt("CADENA_BENCH_BASKET_SIZE", 5)
 	w := seed(b, pool, n, nBaskets, basketSize)
 
-	srv := startServer(b, bin, withPoolSize(dbURL, benchproc.EnvInt("CADENA_BENCH_POOL", 24)))
+	srv := startServer(b, bin, withPoolSize(dbURL, benchproc.EnvInt("CADENA_BENCH_POOL", 8)))
 	op := srv.Token(b, w.operator.TaxID, "operator")
 
 	// Each lender listens with its own credentials on its own subject.

@@ -228,8 +228,8 @@ func ScanOffers(rows pgx.Rows) ([]offer.Offer, error) {
 // WAL flush. Only for quotes: a crash can lose offers made in the last few
 // milliseconds, which then answer 404 and are asked for again; nothing is
 // financed or reserved by a quote, and acceptance commits synchronously.
-func AsyncCommit(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
+func AsyncCommit(ctx context.Context, q db.Querier) error {
+	_, err := q.Exec(ctx, "SET LOCAL synchronous_commit = off")
 	return err
 }
 
