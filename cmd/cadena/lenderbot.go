@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -17,74 +18,148 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/shopspring/decimal"
 
+	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 )
 
 // runLenderBot is the reference integration for banks: it connects with a
 // lender's NATS credentials, pulls the lender's durable consumer, bids on
-// every auction it is told of at a configured spread (by NATS request/reply),
-// and reports what it won, lost and financed. Read it as the template of a
-// bank's own service: the three settings (credentials, inbox prefix,
-// JetStream API prefix), explicit acks after the effect, and idempotency by
-// event id.
+// every auction it is told of at a configured spread, flat or by tenor (by
+// NATS request/reply), and reports what it won, lost and financed. Read it
+// as the template of a bank's own service: the three settings (credentials,
+// inbox prefix, JetStream API prefix), explicit acks after the effect, and
+// idempotency by event id that survives a restart.
 func runLenderBot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	b, err := newLenderBot(args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	return b.run(ctx)
+}
+
+func newLenderBot(args []string, stdout, stderr io.Writer) (*bot, error) {
 	fs := flag.NewFlagSet("lender-bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
 	credsFile := fs.String("creds", "", "the lender's .creds file (POST /v1/parties/{id}/nats-credentials or cadena nats-config --lender)")
-	spread := fs.Int("spread-bps", 300, "spread to bid, in basis points")
+	statePath := fs.String("state", "", "file of the event ids already processed (required; keep it on persistent storage, one bot per file)")
+	spread := fs.Int("spread-bps", 300, "flat spread to bid, in basis points")
+	spreads := fs.String("spreads", "", "spreads by tenor instead, max-days:bps pairs, e.g. 30:320,60:300,90:290,180:280 (needs --api and --client-id)")
+	api := fs.String("api", "", "Cadena HTTP API base URL, to read an auction's due dates for --spreads")
+	clientID := fs.String("client-id", "", "the lender's API client id for --api; the secret comes from $CADENA_CLIENT_SECRET")
 	maxFace := fs.String("max-face", "", "skip auctions whose face is above this amount")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: cadena lender-bot --nats URL --creds FILE --spread-bps N [--max-face AMOUNT]")
+		fmt.Fprintln(stderr, "Usage: cadena lender-bot --nats URL --creds FILE --state FILE (--spread-bps N | --spreads DAYS:BPS,... --api URL --client-id ID) [--max-face AMOUNT]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("lender-bot: unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *credsFile == "" {
-		return errors.New("lender-bot: --creds is required")
+		return nil, errors.New("lender-bot: --creds is required")
 	}
-	raw, err := os.ReadFile(*credsFile)
-	if err != nil {
-		return err
+	// No default: a file in the working directory would vanish with a
+	// container, and with it the guard against bidding twice.
+	if *statePath == "" {
+		return nil, errors.New("lender-bot: --state is required (a file on persistent storage, e.g. /var/lib/cadena/lender-bot.state)")
 	}
-	id, err := lenderOfCreds(raw)
-	if err != nil {
-		return err
+	b := &bot{out: stdout, flat: *spread, ack: jetstream.Msg.Ack}
+	switch {
+	case *spread < 0:
+		return nil, fmt.Errorf("lender-bot: --spread-bps %d: a spread cannot be negative", *spread)
+	case *spreads != "" && set["spread-bps"]:
+		return nil, errors.New("lender-bot: give --spread-bps (one spread) or --spreads (by tenor), not both")
+	case *spreads != "":
+		buckets, err := parseSpreads(*spreads)
+		if err != nil {
+			return nil, err
+		}
+		secret := os.Getenv("CADENA_CLIENT_SECRET")
+		if *api == "" || *clientID == "" || secret == "" {
+			return nil, errors.New("lender-bot: --spreads needs --api, --client-id and $CADENA_CLIENT_SECRET: cadena.auction.opened carries no due dates, so the bot reads them over HTTP")
+		}
+		b.buckets = offer.Standing{Buckets: buckets}
+		b.tenors = &tenorSource{api: *api, clientID: *clientID, secret: secret, hc: &http.Client{Timeout: 10 * time.Second}}
+	case set["api"] || set["client-id"]:
+		return nil, errors.New("lender-bot: --api and --client-id are used only with --spreads")
 	}
-	var limit *decimal.Decimal
 	if *maxFace != "" {
 		d, err := decimal.NewFromString(*maxFace)
 		if err != nil {
-			return fmt.Errorf("lender-bot: --max-face: %w", err)
+			return nil, fmt.Errorf("lender-bot: --max-face: %w", err)
 		}
-		limit = &d
+		b.maxFace = &d
 	}
+	raw, err := os.ReadFile(*credsFile)
+	if err != nil {
+		return nil, err
+	}
+	if b.id, err = lenderOfCreds(raw); err != nil {
+		return nil, err
+	}
+	b.natsURL, b.credsFile, b.statePath = *url, *credsFile, *statePath
+	return b, nil
+}
+
+// run consumes until ctx ends or the state file cannot be written.
+func (b *bot) run(ctx context.Context) error {
+	state, err := openState(b.statePath, time.Now())
+	if err != nil {
+		return err
+	}
+	defer state.close()
+	if state.dropped > 0 {
+		b.logf("state: dropped a cut-short last line of %s (a crash mid-write; its event was not acked)", b.statePath)
+	}
+	b.state = state
 	// The inbox prefix is required: the server refuses any other reply subject.
-	nc, err := nats.Connect(*url, nats.UserCredentials(*credsFile), nats.CustomInboxPrefix(natsauth.InboxPrefix(id)),
-		nats.Name("cadena-lender-bot "+id), nats.MaxReconnects(-1))
+	nc, err := nats.Connect(b.natsURL, nats.UserCredentials(b.credsFile), nats.CustomInboxPrefix(natsauth.InboxPrefix(b.id)),
+		nats.Name("cadena-lender-bot "+b.id), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("lender-bot: connect: %w", err)
 	}
 	defer nc.Close()
+	b.nc = nc
 	js, err := jetstream.NewWithAPIPrefix(nc, natsauth.LenderAPIPrefix)
 	if err != nil {
 		return err
 	}
-	cons, err := js.Consumer(ctx, natsx.EventsStream, natsauth.ConsumerName(id))
+	cons, err := js.Consumer(ctx, natsx.EventsStream, natsauth.ConsumerName(b.id))
 	if err != nil {
-		return fmt.Errorf("lender-bot: consumer %s (ask the operator to issue credentials, which creates it): %w", natsauth.ConsumerName(id), err)
+		return fmt.Errorf("lender-bot: consumer %s (ask the operator to issue credentials, which creates it): %w", natsauth.ConsumerName(b.id), err)
 	}
-	b := &bot{nc: nc, id: id, spread: *spread, maxFace: limit, out: stdout, seen: map[string]bool{}}
-	b.logf("connected lender=%s consumer=%s spread_bps=%d", id, natsauth.ConsumerName(id), *spread)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	b.ctx, b.stop = ctx, stop
+	pricing := fmt.Sprintf("spread_bps=%d", b.flat)
+	if b.tenors != nil {
+		pricing = "spreads=" + formatBuckets(b.buckets.Buckets)
+	}
+	b.logf("connected lender=%s consumer=%s %s state=%s ids=%d", b.id, natsauth.ConsumerName(b.id), pricing, b.statePath, len(state.at))
 	cc, err := cons.Consume(b.handle, jetstream.PullExpiry(30*time.Second))
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
 	cc.Stop()
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
 	return nil
+}
+
+func formatBuckets(bs []offer.Bucket) string {
+	parts := make([]string, len(bs))
+	for i, x := range bs {
+		parts[i] = fmt.Sprintf("%d:%d", x.MaxDays, x.SpreadBps)
+	}
+	return strings.Join(parts, ",")
 }
 
 // lenderOfCreds reads the lender id from the credentials' user JWT (its
@@ -106,16 +181,22 @@ func lenderOfCreds(raw []byte) (string, error) {
 }
 
 type bot struct {
-	nc      *nats.Conn
-	id      string
-	spread  int
-	maxFace *decimal.Decimal
-	mu      sync.Mutex
-	out     io.Writer
-	// seen guards against redelivery. A bank keeps it in its database, in
-	// the same transaction as the effect; the bot's effects (a bid, a log
-	// line) are themselves harmless to repeat.
-	seen map[string]bool
+	id                            string
+	natsURL, credsFile, statePath string
+	flat                          int            // the spread without --spreads
+	buckets                       offer.Standing // only its Buckets: the spreads by tenor
+	tenors                        *tenorSource   // set with --spreads
+	maxFace                       *decimal.Decimal
+
+	nc    *nats.Conn
+	ctx   context.Context
+	stop  context.CancelCauseFunc
+	state *botState
+	// ack acks a handled message; tests replace it to crash before the ack.
+	ack func(jetstream.Msg) error
+
+	mu  sync.Mutex
+	out io.Writer
 }
 
 func (b *bot) logf(format string, args ...any) {
@@ -130,6 +211,10 @@ type envelope struct {
 	Data json.RawMessage `json:"data"`
 }
 
+// handle applies an event once: its id is recorded durably after the effect
+// and before the ack, so a redelivery (a lost ack, a crash, a restart) finds
+// it and is only acked. A crash between the bid and the record bids again on
+// redelivery, which the platform refuses as no improvement.
 func (b *bot) handle(m jetstream.Msg) {
 	// Messages from the durable consumer always carry the event id.
 	if m.Headers().Get(jetstream.MsgIDHeader) == "" {
@@ -137,39 +222,52 @@ func (b *bot) handle(m jetstream.Msg) {
 		return
 	}
 	var e envelope
-	if err := json.Unmarshal(m.Data(), &e); err != nil {
+	if err := json.Unmarshal(m.Data(), &e); err != nil || e.ID == "" {
 		b.logf("drop malformed subject=%s", m.Subject())
 		_ = m.Term()
 		return
 	}
-	b.mu.Lock()
-	dup := b.seen[e.ID]
-	b.seen[e.ID] = true
-	b.mu.Unlock()
-	if !dup {
-		b.apply(e)
+	if b.state.seen(e.ID) {
+		b.logf("redelivered event=%s type=%s already processed; acked", e.ID, e.Type)
+		_ = b.ack(m)
+		return
 	}
-	_ = m.Ack()
+	if err := b.apply(e); err != nil {
+		b.logf("retry event=%s type=%s err=%v", e.ID, e.Type, err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	}
+	if err := b.state.record(e.ID, time.Now()); err != nil {
+		// Acking unrecorded would lose the guard; stop instead, unacked.
+		b.stop(err)
+		return
+	}
+	_ = b.ack(m)
 }
 
-func (b *bot) apply(e envelope) {
+type openedData struct {
+	AuctionID    string `json:"auction_id"`
+	Face         string `json:"face"`
+	ValueDate    string `json:"value_date"`
+	MaxSpreadBps int    `json:"max_spread_bps"`
+}
+
+// apply acts on one event; an error asks for a redelivery.
+func (b *bot) apply(e envelope) error {
 	var d struct {
-		AuctionID    string            `json:"auction_id"`
-		OfferID      string            `json:"offer_id"`
-		Face         string            `json:"face"`
-		Net          string            `json:"net"`
-		ValueDate    string            `json:"value_date"`
-		MaxSpreadBps int               `json:"max_spread_bps"`
-		SpreadBps    int               `json:"spread_bps"`
-		Revision     int               `json:"revision"`
-		Winning      *int              `json:"winning_spread_bps"`
-		Outcome      string            `json:"outcome"`
-		Financings   []json.RawMessage `json:"financings"`
+		openedData
+		OfferID    string            `json:"offer_id"`
+		Net        string            `json:"net"`
+		SpreadBps  int               `json:"spread_bps"`
+		Revision   int               `json:"revision"`
+		Winning    *int              `json:"winning_spread_bps"`
+		Outcome    string            `json:"outcome"`
+		Financings []json.RawMessage `json:"financings"`
 	}
 	_ = json.Unmarshal(e.Data, &d)
 	switch e.Type {
 	case "cadena.auction.opened":
-		b.bid(d.AuctionID, d.Face, d.MaxSpreadBps)
+		return b.bid(d.openedData)
 	case "cadena.auction.bid_placed":
 		b.logf("bid accepted auction=%s spread_bps=%d revision=%d", d.AuctionID, d.SpreadBps, d.Revision)
 	case "cadena.auction.won":
@@ -185,22 +283,54 @@ func (b *bot) apply(e envelope) {
 	default:
 		b.logf("event %s", e.Type)
 	}
+	return nil
 }
 
-func (b *bot) bid(auction, face string, maxSpread int) {
-	if f, err := decimal.NewFromString(face); b.maxFace != nil && (err != nil || f.GreaterThan(*b.maxFace)) {
-		b.logf("skip auction=%s face=%s above max-face", auction, face)
-		return
+// spreadFor is the spread to bid on an auction, with what it was chosen by,
+// or an error saying why not to bid.
+func (b *bot) spreadFor(d openedData) (int, string, error) {
+	if b.tenors == nil {
+		return b.flat, "", nil
 	}
-	if b.spread > maxSpread {
-		b.logf("skip auction=%s spread above the cap %d", auction, maxSpread)
-		return
+	value, err := time.Parse(time.DateOnly, d.ValueDate)
+	if err != nil {
+		return 0, "", fmt.Errorf("value_date %q: %w", d.ValueDate, err)
 	}
-	req, _ := json.Marshal(map[string]any{"auction_id": auction, "spread_bps": b.spread})
+	invs, err := b.tenors.basket(b.ctx, d.AuctionID)
+	if err != nil {
+		return 0, "", err
+	}
+	avg, longest := basketTenor(value, invs)
+	why := fmt.Sprintf(" tenor_days=%d longest_days=%d", avg, longest)
+	if _, ok := b.buckets.SpreadFor(longest); !ok {
+		return 0, why, fmt.Errorf("no tenor bucket covers %d days", longest)
+	}
+	spread, _ := b.buckets.SpreadFor(avg)
+	return spread, why, nil
+}
+
+func (b *bot) bid(d openedData) error {
+	if f, err := decimal.NewFromString(d.Face); b.maxFace != nil && (err != nil || f.GreaterThan(*b.maxFace)) {
+		b.logf("skip auction=%s face=%s above max-face", d.AuctionID, d.Face)
+		return nil
+	}
+	spread, why, err := b.spreadFor(d)
+	if errors.Is(err, errRetry) {
+		return err
+	}
+	if err != nil {
+		b.logf("skip auction=%s%s: %v", d.AuctionID, why, err)
+		return nil
+	}
+	if spread > d.MaxSpreadBps {
+		b.logf("skip auction=%s spread_bps=%d%s above the cap %d", d.AuctionID, spread, why, d.MaxSpreadBps)
+		return nil
+	}
+	req, _ := json.Marshal(map[string]any{"auction_id": d.AuctionID, "spread_bps": spread})
 	msg, err := b.nc.Request(natsauth.BidSubject(b.id), req, 5*time.Second)
 	if err != nil {
-		b.logf("bid failed auction=%s err=%v", auction, err)
-		return
+		// The bid may have landed; a repeat at the same spread is refused.
+		return fmt.Errorf("%w: bid auction=%s: %v", errRetry, d.AuctionID, err)
 	}
 	var r struct {
 		Accepted bool   `json:"accepted"`
@@ -209,8 +339,9 @@ func (b *bot) bid(auction, face string, maxSpread int) {
 	}
 	_ = json.Unmarshal(msg.Data, &r)
 	if r.Accepted {
-		b.logf("bid auction=%s spread_bps=%d face=%s", auction, b.spread, face)
+		b.logf("bid auction=%s spread_bps=%d%s face=%s", d.AuctionID, spread, why, d.Face)
 	} else {
-		b.logf("bid refused auction=%s code=%s message=%q", auction, r.Code, r.Message)
+		b.logf("bid refused auction=%s spread_bps=%d code=%s message=%q", d.AuctionID, spread, r.Code, r.Message)
 	}
+	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
@@ -105,69 +106,117 @@ func post(t *testing.T, base, path, tok string, body any) (int, []byte) {
 	return res.StatusCode, out
 }
 
+// startDemo is startServer with the demo loaded and fresh reference rates.
+func startDemo(t *testing.T) (*server.Server, string, app.Demo) {
+	t.Helper()
+	s, base := startServer(t)
+	demo, _, err := s.App.SeedDemo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixRates(t, s, demo)
+	return s, base, demo
+}
+
+// fixRates publishes the reference rate for the last five days, so one is
+// fresh for the value date.
+func fixRates(t *testing.T, s *server.Server, demo app.Demo) {
+	t.Helper()
+	op := app.Actor{Subject: "test", PartyID: demo.Operator.Party.ID, Role: auth.RoleOperator}
+	today := time.Now().In(demo.Program.Location())
+	for d := 0; d < 5; d++ {
+		if _, _, err := s.App.PutReferenceRate(context.Background(), op, demo.Program.ReferenceIndex, today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// publishInvoice publishes one invoice of the first supplier, due in dueDays.
+func publishInvoice(t *testing.T, s *server.Server, demo app.Demo, doc string, dueDays int, amount string) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	today := time.Now().In(demo.Program.Location())
+	b, err := s.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: demo.Buyer.Party.ID, Role: auth.RoleBuyer},
+		app.BatchInput{ProgramID: demo.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
+			{Supplier: demo.Suppliers[0].Party.ID.String(), DocumentNumber: doc, EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -3).Format(time.DateOnly),
+				DueDate: today.AddDate(0, 0, dueDays).Format(time.DateOnly), Amount: amount}}})
+	if err != nil || b.Published != 1 {
+		t.Fatalf("publish %+v %v", b, err)
+	}
+	var id uuid.UUID
+	if err := s.Pool.QueryRow(ctx, "SELECT id FROM invoices WHERE batch_id = $1", b.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// issueCredsFile asks for a lender's NATS credentials over HTTP, as a bank
+// does, and writes them to a file.
+func issueCredsFile(t *testing.T, s *server.Server, base string, lender uuid.UUID) (file, natsURL string) {
+	t.Helper()
+	tok, _ := s.App.MintToken(context.Background(), "test", lender, auth.RoleLender)
+	status, body := post(t, base, "/v1/parties/"+lender.String()+"/nats-credentials", tok.AccessToken, nil)
+	if status != 201 {
+		t.Fatalf("credentials: %d %s", status, body)
+	}
+	var c struct{ Creds, URL string }
+	_ = json.Unmarshal(body, &c)
+	file = filepath.Join(t.TempDir(), "lender.creds")
+	if err := os.WriteFile(file, []byte(c.Creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file, c.URL
+}
+
+// startBot runs a bot until the test ends; stop it earlier with the returned
+// function, which waits for it to return.
+func startBot(t *testing.T, b *bot) (out *syncBuffer, stop func()) {
+	t.Helper()
+	out = &syncBuffer{}
+	b.out = out
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := b.run(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	waitFor(t, "bot connected", func() bool { return strings.Contains(out.String(), "connected") })
+	return out, stop
+}
+
+func newBot(t *testing.T, args ...string) *bot {
+	t.Helper()
+	b, err := newLenderBot(args, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // A full cycle with no human on the lender side: two bots with different
 // spreads bid on an auction over NATS, the cheaper wins, both learn the
 // outcome, the supplier accepts the offer over HTTP, and the winner
 // receives cadena.financing.accepted.
 func TestLenderBotsFullCycle(t *testing.T) {
-	s, base := startServer(t)
+	s, base, demo := startDemo(t)
 	ctx := context.Background()
-	demo, _, err := s.App.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	op := app.Actor{Subject: "test", PartyID: demo.Operator.Party.ID, Role: auth.RoleOperator}
-	today := time.Now().In(demo.Program.Location())
-	for d := 0; d < 5; d++ { // the latest fixings up to today, so one is fresh for the value date
-		day := today.AddDate(0, 0, -d).Format(time.DateOnly)
-		if _, _, err := s.App.PutReferenceRate(ctx, op, demo.Program.ReferenceIndex, day, "7.12"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	supplier := demo.Suppliers[0].Party
-	b, err := s.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: demo.Buyer.Party.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: demo.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
-			{Supplier: supplier.ID.String(), DocumentNumber: "BOT-1", EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -3).Format(time.DateOnly),
-				DueDate: today.AddDate(0, 0, 60).Format(time.DateOnly), Amount: "250000.00"}}})
-	if err != nil || b.Published != 1 {
-		t.Fatalf("publish %+v %v", b, err)
-	}
-	var invoiceID string
-	_ = s.Pool.QueryRow(ctx, "SELECT id::text FROM invoices WHERE batch_id = $1", b.ID).Scan(&invoiceID)
+	invoiceID := publishInvoice(t, s, demo, "BOT-1", 60, "250000.00")
 
 	// Each bank gets its credentials over HTTP and runs a bot.
-	botCtx, stopBots := context.WithCancel(ctx)
-	defer stopBots()
 	outs := make([]*syncBuffer, 2)
-	var wg sync.WaitGroup
+	stops := make([]func(), 2)
 	for i, spread := range []int{280, 310} {
-		lender := demo.Lenders[i].Party
-		tok, _ := s.App.MintToken(ctx, "test", lender.ID, auth.RoleLender)
-		status, body := post(t, base, "/v1/parties/"+lender.ID.String()+"/nats-credentials", tok.AccessToken, nil)
-		if status != 201 {
-			t.Fatalf("credentials: %d %s", status, body)
-		}
-		var c struct{ Creds, URL string }
-		_ = json.Unmarshal(body, &c)
-		file := filepath.Join(t.TempDir(), "lender.creds")
-		if err := os.WriteFile(file, []byte(c.Creds), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		outs[i] = &syncBuffer{}
-		wg.Add(1)
-		go func(out *syncBuffer, spread int) {
-			defer wg.Done()
-			if err := runLenderBot(botCtx, []string{"--nats", c.URL, "--creds", file, "--spread-bps", strconv.Itoa(spread)}, out, io.Discard); err != nil {
-				t.Error(err)
-			}
-		}(outs[i], spread)
+		creds, url := issueCredsFile(t, s, base, demo.Lenders[i].Party.ID)
+		outs[i], stops[i] = startBot(t, newBot(t, "--nats", url, "--creds", creds, "--state", filepath.Join(t.TempDir(), "bot.state"), "--spread-bps", strconv.Itoa(spread)))
 	}
-	waitFor(t, "bots connected", func() bool {
-		return strings.Contains(outs[0].String(), "connected") && strings.Contains(outs[1].String(), "connected")
-	})
 
 	supTok, _ := s.App.MintToken(ctx, "test", supplier.ID, auth.RoleSupplier)
-	status, body := post(t, base, "/v1/early-payment-requests", supTok.AccessToken, map[string]any{"invoice_ids": []string{invoiceID}})
+	status, body := post(t, base, "/v1/early-payment-requests", supTok.AccessToken, map[string]any{"invoice_ids": []uuid.UUID{invoiceID}})
 	if status != 201 {
 		t.Fatalf("auction: %d %s", status, body)
 	}
@@ -201,8 +250,8 @@ func TestLenderBotsFullCycle(t *testing.T) {
 		_ = s.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications").Scan(&notices)
 		return notices == 3 // supplier: auction awarded; supplier and buyer: financing accepted
 	})
-	stopBots()
-	wg.Wait()
+	stops[0]()
+	stops[1]()
 	t.Log(outs[0].String(), outs[1].String())
 }
 
@@ -258,29 +307,10 @@ func TestLenderNATSPermissions(t *testing.T) {
 
 // An auction opened before a restart closes once after it, by the new process.
 func TestAuctionCloseSurvivesRestart(t *testing.T) {
-	s1, _ := startServer(t)
+	s1, _, demo := startDemo(t)
 	ctx := context.Background()
-	demo, _, err := s1.App.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	op := app.Actor{Subject: "test", PartyID: demo.Operator.Party.ID, Role: auth.RoleOperator}
-	today := time.Now().In(demo.Program.Location())
-	for d := 0; d < 5; d++ {
-		if _, _, err := s1.App.PutReferenceRate(ctx, op, demo.Program.ReferenceIndex, today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	supplier := demo.Suppliers[0].Party
-	b, err := s1.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: demo.Buyer.Party.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: demo.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
-			{Supplier: supplier.ID.String(), DocumentNumber: "RST-1", EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -3).Format(time.DateOnly),
-				DueDate: today.AddDate(0, 0, 60).Format(time.DateOnly), Amount: "80000.00"}}})
-	if err != nil || b.Published != 1 {
-		t.Fatalf("publish %+v %v", b, err)
-	}
-	var invoiceID uuid.UUID
-	_ = s1.Pool.QueryRow(ctx, "SELECT id FROM invoices WHERE batch_id = $1", b.ID).Scan(&invoiceID)
+	invoiceID := publishInvoice(t, s1, demo, "RST-1", 60, "80000.00")
 	au, err := s1.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: supplier.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
 	if err != nil {
 		t.Fatal(err)
@@ -326,5 +356,158 @@ func TestAuctionCloseSurvivesRestart(t *testing.T) {
 	_ = s2.Pool.QueryRow(ctx, "SELECT count(*) FROM offers WHERE auction_id = $1", au.ID).Scan(&offers)
 	if closes != 1 || offers != 1 {
 		t.Fatalf("%d closes, %d offers", closes, offers)
+	}
+}
+
+// A bot that crashes after bidding on an auction and recording the event,
+// but before acking it, is restarted on the same state file: JetStream
+// redelivers the event and the new bot acks it without bidding again. The
+// cut-short line a crash mid-append leaves at the end is dropped on the way.
+func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
+	s, base, demo := startDemo(t)
+	ctx := context.Background()
+	invoiceID := publishInvoice(t, s, demo, "IDEM-1", 60, "120000.00")
+	creds, url := issueCredsFile(t, s, base, demo.Lenders[0].Party.ID)
+	state := filepath.Join(t.TempDir(), "bot.state")
+	args := []string{"--nats", url, "--creds", creds, "--state", state, "--spread-bps", "290"}
+
+	first := newBot(t, args...)
+	crashed := make(chan string, 1)
+	first.ack = func(m jetstream.Msg) error {
+		var e envelope
+		if json.Unmarshal(m.Data(), &e) != nil || e.Type != "cadena.auction.opened" {
+			return m.Ack()
+		}
+		// The crash: recorded, never acked. A delayed Nak stands in for the
+		// ack wait running out, and lands once this bot is gone.
+		crashed <- e.ID
+		return m.NakWithDelay(2 * time.Second)
+	}
+	out1, stop1 := startBot(t, first)
+	au, err := s.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eventID string
+	select {
+	case eventID = <-crashed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first bot never handled auction.opened")
+	}
+	stop1()
+	if !strings.Contains(out1.String(), "bid auction="+au.ID.String()+" spread_bps=290") {
+		t.Fatalf("the first bot did not bid:\n%s", out1)
+	}
+	f, err := os.OpenFile(state, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("2026-12-04T16:5") // the next record, cut short
+	f.Close()
+
+	out2, stop2 := startBot(t, newBot(t, args...))
+	waitFor(t, "the redelivery", func() bool { return strings.Contains(out2.String(), "redelivered event="+eventID) })
+	stop2()
+	if o := out2.String(); strings.Contains(o, "bid auction=") || strings.Contains(o, "bid refused") || !strings.Contains(o, "dropped a cut-short last line") {
+		t.Fatalf("the restarted bot:\n%s", o)
+	}
+	var revisions int
+	if err := s.Pool.QueryRow(ctx, "SELECT revisions FROM bids WHERE auction_id = $1", au.ID).Scan(&revisions); err != nil || revisions != 1 {
+		t.Fatalf("bid revisions %d %v", revisions, err)
+	}
+	raw, _ := os.ReadFile(state)
+	if strings.Count(string(raw), eventID) != 1 || strings.Contains(string(raw), "2026-12-04T16:5\n") {
+		t.Fatalf("state file:\n%s", raw)
+	}
+	t.Log(out1.String(), out2.String())
+}
+
+// A bot with spreads by tenor bids the bucket of each auction's
+// payable-weighted average tenor, skips an auction whose longest invoice no
+// bucket covers, and one whose bucket is above the program's cap (700 bp).
+func TestLenderBotTenorSpreads(t *testing.T) {
+	s, base, demo := startDemo(t)
+	ctx := context.Background()
+	lender := demo.Lenders[0].Party.ID
+	creds, url := issueCredsFile(t, s, base, lender)
+	tok, _ := s.App.MintToken(ctx, "test", lender, auth.RoleLender)
+	status, body := post(t, base, "/v1/parties/"+lender.String()+"/api-clients", tok.AccessToken, map[string]string{"name": "lender-bot"})
+	if status != 201 {
+		t.Fatalf("api client: %d %s", status, body)
+	}
+	var cl struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	_ = json.Unmarshal(body, &cl)
+	t.Setenv("CADENA_CLIENT_SECRET", cl.ClientSecret)
+	out, _ := startBot(t, newBot(t, "--nats", url, "--creds", creds, "--state", filepath.Join(t.TempDir(), "bot.state"),
+		"--spreads", "30:320,60:300,90:290,120:750", "--api", base, "--client-id", cl.ClientID))
+
+	// Due dates in days from today; the value date may be a few days later,
+	// so none is near a bucket's edge.
+	type due struct {
+		days   int
+		amount string
+	}
+	for i, c := range []struct {
+		name     string
+		invoices []due
+		want     string // in the bot's line about the auction
+	}{
+		{"short", []due{{20, "100000.00"}}, "bid auction=%s spread_bps=320"},
+		{"75 days", []due{{75, "100000.00"}}, "bid auction=%s spread_bps=290"},
+		// (20×300,000 + 100×100,000) / 400,000 = 40 days: the 60-day bucket, where the longest would give 750.
+		{"weighted", []due{{20, "300000.00"}, {100, "100000.00"}}, "bid auction=%s spread_bps=300"},
+		{"above the cap", []due{{110, "100000.00"}}, "skip auction=%s spread_bps=750"},
+		{"beyond the buckets", []due{{20, "100000.00"}, {150, "100000.00"}}, "skip auction=%s tenor_days="},
+	} {
+		ids := make([]uuid.UUID, len(c.invoices))
+		for j, inv := range c.invoices {
+			ids[j] = publishInvoice(t, s, demo, fmt.Sprintf("TNR-%d-%d", i, j), inv.days, inv.amount)
+		}
+		au, err := s.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, ids)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		want := fmt.Sprintf(c.want, au.ID)
+		waitFor(t, c.name, func() bool { return strings.Contains(out.String(), "auction="+au.ID.String()) })
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("%s: want %q in:\n%s", c.name, want, out)
+		}
+	}
+	t.Log(out.String())
+}
+
+// Malformed flags are refused before anything connects.
+func TestLenderBotRefusesBadFlags(t *testing.T) {
+	t.Setenv("CADENA_CLIENT_SECRET", "cs_x")
+	base := []string{"--creds", "/nonexistent.creds", "--state", filepath.Join(t.TempDir(), "s")}
+	api := []string{"--api", "http://127.0.0.1:1", "--client-id", "c"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--state", "s"}, "--creds is required"},
+		{[]string{"--creds", "x"}, "--state is required"},
+		{append(base, "--spread-bps", "-5"), "cannot be negative"},
+		{append(base, "--spread-bps", "abc"), "invalid value"},
+		{append(append(base, "--spreads", "30:320", "--spread-bps", "300"), api...), "not both"},
+		{append(append(base, "--spreads", "30-320"), api...), `"30-320" is not max-days:bps`},
+		{append(append(base, "--spreads", "30:320,"), api...), `"" is not max-days:bps`},
+		{append(append(base, "--spreads", "30:3.2"), api...), "is not max-days:bps"},
+		{append(append(base, "--spreads", "60:300,30:320"), api...), "max_days must increase"},
+		{append(append(base, "--spreads", "400:300"), api...), "within 1..366"},
+		{append(append(base, "--spreads", "0:300"), api...), "within 1..366"},
+		{append(append(base, "--spreads", "30:-1"), api...), "must not be negative"},
+		{append(base, "--spreads", "30:320"), "needs --api, --client-id"},
+		{append(base, "--api", "http://x"), "only with --spreads"},
+		{append(base, "--max-face", "1e"), "--max-face"},
+		{append(base, "extra"), "unexpected argument"},
+	} {
+		_, err := newLenderBot(c.args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.args, err, c.want)
+		}
 	}
 }
