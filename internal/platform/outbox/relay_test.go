@@ -199,3 +199,32 @@ func TestConcurrentRelaysRunLoop(t *testing.T) {
 		}
 	}
 }
+
+// A row already audited when it is published (a routed copy is written so)
+// is deleted by the relay; the others are marked published and kept for the
+// auditor and Prune.
+func TestRelayDeletesRowsAlreadyAudited(t *testing.T) {
+	r, js := setup(t)
+	ctx := context.Background()
+	e, err := event.New(event.FinancingAccepted, map[string]int{"i": 1}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOf := event.RoutedCopy(e, event.ForLender("lender-1", event.FinancingAccepted))
+	if err := outbox.Add(ctx, r.Pool, e, copyOf); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.RelayOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("relayed %d (%v), want 2", n, err)
+	}
+	var rows, published int
+	if err := r.Pool.QueryRow(ctx, "SELECT count(*), count(published_at) FROM outbox").Scan(&rows, &published); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || published != 1 {
+		t.Fatalf("%d rows (%d published) left, want the event itself, published", rows, published)
+	}
+	if got := streamIDs(t, js); got[e.Envelope.ID.String()] != 1 || got[copyOf.Envelope.ID.String()] != 1 {
+		t.Fatalf("stream: %v", got)
+	}
+}
