@@ -122,8 +122,8 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	for i, l := range o.Lines {
 		ids[i] = l.InvoiceID
 	}
-	// Round trip 1: begin, lock the invoices, then the offer, and read the
-	// fixing the offer must still match.
+	// Round trip 1: begin, lock the invoices, then the offers on them, and
+	// read the fixing the offer must still match.
 	locks := &pgx.Batch{}
 	locks.Queue("BEGIN")
 	locks.Queue(db.GenericPlans) // every statement here reaches its rows by key
