@@ -45,12 +45,12 @@ func newLenderBot(args []string, stdout, stderr io.Writer) (*bot, error) {
 	credsFile := fs.String("creds", "", "the lender's .creds file (POST /v1/parties/{id}/nats-credentials or cadena nats-config --lender)")
 	statePath := fs.String("state", "", "file of the event ids already processed (required; keep it on persistent storage, one bot per file)")
 	spread := fs.Int("spread-bps", 300, "flat spread to bid, in basis points")
-	spreads := fs.String("spreads", "", "spreads by tenor instead, max-days:bps pairs, e.g. 30:320,60:300,90:290,180:280 (needs --api and --client-id)")
-	api := fs.String("api", "", "Cadena HTTP API base URL, to read an auction's due dates for --spreads")
+	spreads := fs.String("spreads", "", "spreads by tenor instead, max-days:bps pairs, e.g. 30:320,60:300,90:290,180:280 (tenors from the event's invoices)")
+	api := fs.String("api", "", "optional with --spreads: Cadena HTTP API base URL, to read the due dates of an auction whose event carries no invoices (older events)")
 	clientID := fs.String("client-id", "", "the lender's API client id for --api; the secret comes from $CADENA_CLIENT_SECRET")
 	maxFace := fs.String("max-face", "", "skip auctions whose face is above this amount")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: cadena lender-bot --nats URL --creds FILE --state FILE (--spread-bps N | --spreads DAYS:BPS,... --api URL --client-id ID) [--max-face AMOUNT]")
+		fmt.Fprintln(stderr, "Usage: cadena lender-bot --nats URL --creds FILE --state FILE (--spread-bps N | --spreads DAYS:BPS,... [--api URL --client-id ID]) [--max-face AMOUNT]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -80,12 +80,15 @@ func newLenderBot(args []string, stdout, stderr io.Writer) (*bot, error) {
 		if err != nil {
 			return nil, err
 		}
-		secret := os.Getenv("CADENA_CLIENT_SECRET")
-		if *api == "" || *clientID == "" || secret == "" {
-			return nil, errors.New("lender-bot: --spreads needs --api, --client-id and $CADENA_CLIENT_SECRET: cadena.auction.opened carries no due dates, so the bot reads them over HTTP")
-		}
 		b.buckets = offer.Standing{Buckets: buckets}
-		b.tenors = &tenorSource{api: *api, clientID: *clientID, secret: secret, hc: &http.Client{Timeout: 10 * time.Second}}
+		// The event carries each invoice's days; HTTP only serves older events without them.
+		if set["api"] || set["client-id"] {
+			secret := os.Getenv("CADENA_CLIENT_SECRET")
+			if *api == "" || *clientID == "" || secret == "" {
+				return nil, errors.New("lender-bot: --api needs --client-id and $CADENA_CLIENT_SECRET (and --client-id needs --api)")
+			}
+			b.tenors = &tenorSource{api: *api, clientID: *clientID, secret: secret, hc: &http.Client{Timeout: 10 * time.Second}}
+		}
 	case set["api"] || set["client-id"]:
 		return nil, errors.New("lender-bot: --api and --client-id are used only with --spreads")
 	}
@@ -138,7 +141,7 @@ func (b *bot) run(ctx context.Context) error {
 	defer stop(nil)
 	b.ctx, b.stop = ctx, stop
 	pricing := fmt.Sprintf("spread_bps=%d", b.flat)
-	if b.tenors != nil {
+	if b.byTenor() {
 		pricing = "spreads=" + formatBuckets(b.buckets.Buckets)
 	}
 	b.logf("connected lender=%s consumer=%s %s state=%s ids=%d", b.id, natsauth.ConsumerName(b.id), pricing, b.statePath, len(state.at))
@@ -185,7 +188,7 @@ type bot struct {
 	natsURL, credsFile, statePath string
 	flat                          int            // the spread without --spreads
 	buckets                       offer.Standing // only its Buckets: the spreads by tenor
-	tenors                        *tenorSource   // set with --spreads
+	tenors                        *tenorSource   // with --spreads and --api, for events without invoices
 	maxFace                       *decimal.Decimal
 
 	nc    *nats.Conn
@@ -245,11 +248,21 @@ func (b *bot) handle(m jetstream.Msg) {
 	_ = b.ack(m)
 }
 
+// byTenor is whether the bot bids by tenor (--spreads).
+func (b *bot) byTenor() bool { return len(b.buckets.Buckets) > 0 }
+
 type openedData struct {
-	AuctionID    string `json:"auction_id"`
-	Face         string `json:"face"`
-	ValueDate    string `json:"value_date"`
-	MaxSpreadBps int    `json:"max_spread_bps"`
+	AuctionID    string          `json:"auction_id"`
+	Face         string          `json:"face"`
+	ValueDate    string          `json:"value_date"`
+	MaxSpreadBps int             `json:"max_spread_bps"`
+	Invoices     []openedInvoice `json:"invoices"` // absent from older events
+}
+
+type openedInvoice struct {
+	InvoiceID string `json:"invoice_id"`
+	Payable   string `json:"payable"`
+	Days      int    `json:"days"`
 }
 
 // apply acts on one event; an error asks for a redelivery.
@@ -289,19 +302,31 @@ func (b *bot) apply(e envelope) error {
 // spreadFor is the spread to bid on an auction, with what it was chosen by,
 // or an error saying why not to bid.
 func (b *bot) spreadFor(d openedData) (int, string, error) {
-	if b.tenors == nil {
+	if !b.byTenor() {
 		return b.flat, "", nil
 	}
-	value, err := time.Parse(time.DateOnly, d.ValueDate)
-	if err != nil {
-		return 0, "", fmt.Errorf("value_date %q: %w", d.ValueDate, err)
+	var invs []basketInvoice
+	from := "event"
+	switch {
+	case len(d.Invoices) > 0:
+		var err error
+		if invs, err = eventBasket(d.Invoices); err != nil {
+			return 0, "", err
+		}
+	case b.tenors == nil:
+		return 0, "", errors.New("the event carries no invoices (an older event) and without --api the bot cannot read them")
+	default:
+		value, err := time.Parse(time.DateOnly, d.ValueDate)
+		if err != nil {
+			return 0, "", fmt.Errorf("value_date %q: %w", d.ValueDate, err)
+		}
+		if invs, err = b.tenors.basket(b.ctx, d.AuctionID, value); err != nil {
+			return 0, "", err
+		}
+		from = "api"
 	}
-	invs, err := b.tenors.basket(b.ctx, d.AuctionID)
-	if err != nil {
-		return 0, "", err
-	}
-	avg, longest := basketTenor(value, invs)
-	why := fmt.Sprintf(" tenor_days=%d longest_days=%d", avg, longest)
+	avg, longest := basketTenor(invs)
+	why := fmt.Sprintf(" tenor_days=%d longest_days=%d days_from=%s", avg, longest, from)
 	if _, ok := b.buckets.SpreadFor(longest); !ok {
 		return 0, why, fmt.Errorf("no tenor bucket covers %d days", longest)
 	}

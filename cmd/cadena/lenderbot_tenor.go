@@ -46,7 +46,7 @@ func parseSpreads(s string) ([]offer.Bucket, error) {
 }
 
 // tenorSource reads an auction's invoices over HTTP with the lender's API
-// client, because cadena.auction.opened carries no maturities.
+// client, for older cadena.auction.opened events that carry no invoices.
 type tenorSource struct {
 	api, clientID, secret string
 	hc                    *http.Client
@@ -54,13 +54,30 @@ type tenorSource struct {
 	expires               time.Time
 }
 
+// basketInvoice is what the tenor rule needs of an invoice.
 type basketInvoice struct {
 	payable decimal.Decimal
-	due     time.Time
+	days    int // from the value date
 }
 
-// basket returns the auction's invoices as the lender may see them.
-func (t *tenorSource) basket(ctx context.Context, auctionID string) ([]basketInvoice, error) {
+// eventBasket reads the invoices the event carries, with the days to maturity
+// as the platform prices them.
+func eventBasket(invs []openedInvoice) ([]basketInvoice, error) {
+	out := make([]basketInvoice, len(invs))
+	for i, inv := range invs {
+		payable, err := decimal.NewFromString(inv.Payable)
+		if err != nil {
+			return nil, fmt.Errorf("invoice %s: payable: %w", inv.InvoiceID, err)
+		}
+		out[i] = basketInvoice{payable: payable, days: inv.Days}
+	}
+	return out, nil
+}
+
+// basket returns the auction's invoices as the lender may see them, with the
+// calendar days from the value date to each due date (no business-day move:
+// the bot has no calendar).
+func (t *tenorSource) basket(ctx context.Context, auctionID string, value time.Time) ([]basketInvoice, error) {
 	var au struct {
 		InvoiceIDs []string `json:"invoice_ids"`
 	}
@@ -86,7 +103,7 @@ func (t *tenorSource) basket(ctx context.Context, auctionID string) ([]basketInv
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("invoice %s: %w", id, err)
 		}
-		out[i] = basketInvoice{payable: payable, due: due}
+		out[i] = basketInvoice{payable: payable, days: int(due.Sub(value).Hours() / 24)}
 	}
 	return out, nil
 }
@@ -134,17 +151,16 @@ func (t *tenorSource) do(ctx context.Context, method, path string, body io.Reade
 }
 
 // basketTenor is the days a basket is priced at: the average of its invoices'
-// days from the value date to the due date, weighted by payable amount and
-// rounded up. The discount is the sum of payable × rate × days, so the
-// weighted average prices the basket as its invoices would be priced one by
-// one; the longest tenor is returned too, since every invoice must fit a bucket.
-func basketTenor(value time.Time, invs []basketInvoice) (avg, longest int) {
+// days from the value date, weighted by payable amount and rounded up. The
+// discount is the sum of payable × rate × days, so the weighted average
+// prices the basket as its invoices would be priced one by one; the longest
+// tenor is returned too, since every invoice must fit a bucket.
+func basketTenor(invs []basketInvoice) (avg, longest int) {
 	sum, weighted := decimal.Zero, decimal.Zero
 	for _, inv := range invs {
-		days := int(inv.due.Sub(value).Hours() / 24)
-		longest = max(longest, days)
+		longest = max(longest, inv.days)
 		sum = sum.Add(inv.payable)
-		weighted = weighted.Add(inv.payable.Mul(decimal.NewFromInt(int64(days))))
+		weighted = weighted.Add(inv.payable.Mul(decimal.NewFromInt(int64(inv.days))))
 	}
 	if !sum.IsPositive() {
 		return longest, longest

@@ -425,10 +425,18 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 // A bot with spreads by tenor bids the bucket of each auction's
 // payable-weighted average tenor, skips an auction whose longest invoice no
 // bucket covers, and one whose bucket is above the program's cap (700 bp).
+// One bot runs on the event alone (no --api); the other has --api, which it
+// uses only for an event without invoices, checked here with the same
+// auctions as an older event would announce them.
 func TestLenderBotTenorSpreads(t *testing.T) {
 	s, base, demo := startDemo(t)
 	ctx := context.Background()
-	lender := demo.Lenders[0].Party.ID
+	const spreads = "30:320,60:300,90:290,120:750"
+	eventCreds, eventURL := issueCredsFile(t, s, base, demo.Lenders[0].Party.ID)
+	eventOut, _ := startBot(t, newBot(t, "--nats", eventURL, "--creds", eventCreds, "--state", filepath.Join(t.TempDir(), "bot.state"),
+		"--spreads", spreads))
+
+	lender := demo.Lenders[1].Party.ID
 	creds, url := issueCredsFile(t, s, base, lender)
 	tok, _ := s.App.MintToken(ctx, "test", lender, auth.RoleLender)
 	status, body := post(t, base, "/v1/parties/"+lender.String()+"/api-clients", tok.AccessToken, map[string]string{"name": "lender-bot"})
@@ -441,8 +449,9 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 	}
 	_ = json.Unmarshal(body, &cl)
 	t.Setenv("CADENA_CLIENT_SECRET", cl.ClientSecret)
-	out, _ := startBot(t, newBot(t, "--nats", url, "--creds", creds, "--state", filepath.Join(t.TempDir(), "bot.state"),
-		"--spreads", "30:320,60:300,90:290,120:750", "--api", base, "--client-id", cl.ClientID))
+	apiBot := newBot(t, "--nats", url, "--creds", creds, "--state", filepath.Join(t.TempDir(), "bot.state"),
+		"--spreads", spreads, "--api", base, "--client-id", cl.ClientID)
+	apiOut, _ := startBot(t, apiBot)
 
 	// Due dates in days from today; the value date may be a few days later,
 	// so none is near a bucket's edge.
@@ -454,13 +463,14 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 		name     string
 		invoices []due
 		want     string // in the bot's line about the auction
+		spread   int    // what spreadFor gives; 0: it refuses
 	}{
-		{"short", []due{{20, "100000.00"}}, "bid auction=%s spread_bps=320"},
-		{"75 days", []due{{75, "100000.00"}}, "bid auction=%s spread_bps=290"},
+		{"short", []due{{20, "100000.00"}}, "bid auction=%s spread_bps=320", 320},
+		{"75 days", []due{{75, "100000.00"}}, "bid auction=%s spread_bps=290", 290},
 		// (20×300,000 + 100×100,000) / 400,000 = 40 days: the 60-day bucket, where the longest would give 750.
-		{"weighted", []due{{20, "300000.00"}, {100, "100000.00"}}, "bid auction=%s spread_bps=300"},
-		{"above the cap", []due{{110, "100000.00"}}, "skip auction=%s spread_bps=750"},
-		{"beyond the buckets", []due{{20, "100000.00"}, {150, "100000.00"}}, "skip auction=%s tenor_days="},
+		{"weighted", []due{{20, "300000.00"}, {100, "100000.00"}}, "bid auction=%s spread_bps=300", 300},
+		{"above the cap", []due{{110, "100000.00"}}, "skip auction=%s spread_bps=750", 750},
+		{"beyond the buckets", []due{{20, "100000.00"}, {150, "100000.00"}}, "skip auction=%s tenor_days=", 0},
 	} {
 		ids := make([]uuid.UUID, len(c.invoices))
 		for j, inv := range c.invoices {
@@ -471,12 +481,32 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		want := fmt.Sprintf(c.want, au.ID)
-		waitFor(t, c.name, func() bool { return strings.Contains(out.String(), "auction="+au.ID.String()) })
-		if !strings.Contains(out.String(), want) {
-			t.Fatalf("%s: want %q in:\n%s", c.name, want, out)
+		for _, out := range []*syncBuffer{eventOut, apiOut} {
+			waitFor(t, c.name, func() bool { return strings.Contains(out.String(), "auction="+au.ID.String()) })
+			if !strings.Contains(out.String(), want) {
+				t.Fatalf("%s: want %q in:\n%s", c.name, want, out)
+			}
+		}
+
+		// An older event, without invoices: the --api bot reads them over HTTP.
+		old := openedData{AuctionID: au.ID.String(), Face: au.Face.String(), ValueDate: au.ValueDate.Format(time.DateOnly), MaxSpreadBps: au.MaxSpreadBps}
+		spread, why, err := apiBot.spreadFor(old)
+		if (c.spread == 0) != (err != nil) || spread != c.spread || !strings.Contains(why, "days_from=api") {
+			t.Fatalf("%s over HTTP: spread %d%s, %v; want %d", c.name, spread, why, err, c.spread)
 		}
 	}
-	t.Log(out.String())
+	// The first bot never needed the API, and the second did not for these events.
+	for _, out := range []*syncBuffer{eventOut, apiOut} {
+		if strings.Contains(out.String(), "days_from=api") || !strings.Contains(out.String(), "days_from=event") {
+			t.Fatalf("tenors not from the event:\n%s", out)
+		}
+	}
+	// Without --api, an event without invoices is skipped, not guessed.
+	if _, _, err := newBot(t, "--creds", eventCreds, "--state", filepath.Join(t.TempDir(), "s"), "--spreads", spreads).spreadFor(openedData{
+		AuctionID: uuid.NewString(), ValueDate: "2026-12-07", MaxSpreadBps: 700}); err == nil || !strings.Contains(err.Error(), "without --api") {
+		t.Fatalf("no invoices, no --api: %v", err)
+	}
+	t.Log(eventOut.String(), apiOut.String())
 }
 
 // Malformed flags are refused before anything connects.
@@ -500,7 +530,10 @@ func TestLenderBotRefusesBadFlags(t *testing.T) {
 		{append(append(base, "--spreads", "400:300"), api...), "within 1..366"},
 		{append(append(base, "--spreads", "0:300"), api...), "within 1..366"},
 		{append(append(base, "--spreads", "30:-1"), api...), "must not be negative"},
-		{append(base, "--spreads", "30:320"), "needs --api, --client-id"},
+		{append(base, "--spreads", "30:320", "--api", "http://x"), "--api needs --client-id"},
+		{append(base, "--spreads", "30:320", "--client-id", "c"), "--api needs --client-id"},
+		// Accepted without --api (the event carries the tenors): only the missing credentials stop it.
+		{append(base, "--spreads", "30:320"), "nonexistent.creds"},
 		{append(base, "--api", "http://x"), "only with --spreads"},
 		{append(base, "--max-face", "1e"), "--max-face"},
 		{append(base, "extra"), "unexpected argument"},
@@ -509,5 +542,9 @@ func TestLenderBotRefusesBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.args, err, c.want)
 		}
+	}
+	t.Setenv("CADENA_CLIENT_SECRET", "")
+	if _, err := newLenderBot(append(append(base, "--spreads", "30:320"), api...), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "CADENA_CLIENT_SECRET") {
+		t.Errorf("--api without a secret: %v", err)
 	}
 }

@@ -593,6 +593,72 @@ func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
 	}
 }
 
+// cadena.auction.opened lists each invoice with its payable (net of a credit
+// note) and its days to maturity as the pricing counts them, so a lender
+// prices by tenor from the event alone; every lender's copy carries the same.
+func TestAuctionOpenedEventListsInvoices(t *testing.T) {
+	f := newOfferFixture(t)
+	ctx := context.Background()
+	s := f.w.Supplier.ID.String()
+	b, err := f.env.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
+		app.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
+			{Supplier: s, DocumentNumber: "EV-1", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-22", Amount: "30000.00"},
+			// A Saturday: the maturity moves to a business day.
+			{Supplier: s, DocumentNumber: "EV-2", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-23", Amount: "20000.00"},
+			{Kind: "credit_note", Supplier: s, DocumentNumber: "EV-NC", EInvoiceID: cfdi(), IssueDate: "2026-11-16", Amount: "5000.00", CreditNoteFor: "EV-1"},
+		}})
+	if err != nil || b.Published != 3 {
+		t.Fatalf("publish: %+v %v", b, err)
+	}
+	ids := map[string]string{}
+	rows, _ := f.env.Pool.Query(ctx, "SELECT document_number, id::text FROM invoices WHERE batch_id = $1 AND kind = 'invoice'", b.ID)
+	for rows.Next() {
+		var doc, id string
+		_ = rows.Scan(&doc, &id)
+		ids[doc] = id
+	}
+	r := f.env.Do(apitest.Req{Method: "POST", Path: "/v1/early-payment-requests", Token: f.supplier, Body: map[string]any{"invoice_ids": []string{ids["EV-2"], ids["EV-1"]}}})
+	if r.Status != 201 {
+		t.Fatalf("open: %d %s", r.Status, r.Body)
+	}
+	var data string
+	if err := f.env.Pool.QueryRow(ctx, "SELECT payload->>'data' FROM outbox WHERE subject = 'cadena.auction.opened'").Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, f.env, "SELECT count(DISTINCT payload->'data') FROM outbox WHERE payload->>'type' = 'cadena.auction.opened'"); n != 1 {
+		t.Fatalf("%d different payloads among the platform's and the lenders' copies", n)
+	}
+	type line struct {
+		InvoiceID string `json:"invoice_id"`
+		Payable   string `json:"payable"`
+		DueDate   string `json:"due_date"`
+		Maturity  string `json:"maturity"`
+		Days      int    `json:"days"`
+	}
+	var ev struct {
+		Face      string `json:"face"`
+		ValueDate string `json:"value_date"`
+		Count     int    `json:"invoice_count"`
+		Invoices  []line `json:"invoices"`
+	}
+	if err := json.Unmarshal([]byte(data), &ev); err != nil {
+		t.Fatal(err)
+	}
+	// Value date Friday 20 November 2026; the Saturday due date moves to Monday 25 January.
+	want := map[string]line{
+		ids["EV-1"]: {ids["EV-1"], "25000.00", "2027-01-22", "2027-01-22", 63},
+		ids["EV-2"]: {ids["EV-2"], "20000.00", "2027-01-23", "2027-01-25", 66},
+	}
+	if ev.Face != "45000.00" || ev.ValueDate != "2026-11-20" || ev.Count != 2 || len(ev.Invoices) != 2 {
+		t.Fatalf("event %s", data)
+	}
+	for _, l := range ev.Invoices {
+		if l != want[l.InvoiceID] {
+			t.Errorf("invoice %s: got %+v, want %+v", l.InvoiceID, l, want[l.InvoiceID])
+		}
+	}
+}
+
 func TestAuctionWithoutBidsReturnsInvoices(t *testing.T) {
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 1, "30000.00")

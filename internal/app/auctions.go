@@ -15,6 +15,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
 )
 
@@ -29,6 +30,18 @@ type AuctionEvent struct {
 	ValueDate    string    `json:"value_date"`
 	MaxSpreadBps int       `json:"max_spread_bps"`
 	ClosesAt     time.Time `json:"closes_at"`
+	// The tenor of each invoice, so a lender prices by tenor from the event alone.
+	Invoices []AuctionInvoice `json:"invoices"`
+}
+
+// AuctionInvoice is one invoice of an auction as the pricing sees it on the
+// auction's value date.
+type AuctionInvoice struct {
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	Payable   string    `json:"payable"`
+	DueDate   string    `json:"due_date"`
+	Maturity  string    `json:"maturity"`
+	Days      int       `json:"days"`
 }
 
 // BidEvent is the payload of cadena.auction.bid_placed (to the bidder only).
@@ -86,7 +99,17 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 		}
 		ev := AuctionEvent{AuctionID: au.ID, ProgramID: au.ProgramID, BuyerID: au.BuyerID, InvoiceCount: len(au.InvoiceIDs),
 			Face: formatAmount(au.Face, au.Currency), Currency: string(au.Currency), ValueDate: civil(au.ValueDate),
-			MaxSpreadBps: au.MaxSpreadBps, ClosesAt: au.ClosesAt.UTC()}
+			MaxSpreadBps: au.MaxSpreadBps, ClosesAt: au.ClosesAt.UTC(), Invoices: make([]AuctionInvoice, len(b.invoices))}
+		for i, inv := range b.invoices {
+			// The basket keeps the days but not the maturity: the same spread-free
+			// quote loadBasket checked eligibility with gives it.
+			q, err := pricing.Price(b.input(inv, 0))
+			if err != nil {
+				return err
+			}
+			ev.Invoices[i] = AuctionInvoice{InvoiceID: inv.ID, Payable: formatAmount(inv.Payable(), au.Currency),
+				DueDate: civil(inv.DueDate), Maturity: civil(q.Maturity), Days: b.days[i]}
+		}
 		if err := a.emit(ctx, tx, event.AuctionOpened, ev); err != nil {
 			return err
 		}
