@@ -15,7 +15,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
-	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
 )
 
@@ -101,14 +100,8 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 			Face: formatAmount(au.Face, au.Currency), Currency: string(au.Currency), ValueDate: civil(au.ValueDate),
 			MaxSpreadBps: au.MaxSpreadBps, ClosesAt: au.ClosesAt.UTC(), Invoices: make([]AuctionInvoice, len(b.invoices))}
 		for i, inv := range b.invoices {
-			// The basket keeps the days but not the maturity: the same spread-free
-			// quote loadBasket checked eligibility with gives it.
-			q, err := pricing.Price(b.input(inv, 0))
-			if err != nil {
-				return err
-			}
 			ev.Invoices[i] = AuctionInvoice{InvoiceID: inv.ID, Payable: formatAmount(inv.Payable(), au.Currency),
-				DueDate: civil(inv.DueDate), Maturity: civil(q.Maturity), Days: b.days[i]}
+				DueDate: civil(inv.DueDate), Maturity: civil(b.maturity[i]), Days: b.days[i]}
 		}
 		if err := a.emit(ctx, tx, event.AuctionOpened, ev); err != nil {
 			return err

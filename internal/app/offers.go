@@ -132,6 +132,7 @@ type basket struct {
 	invoices []invoice.Invoice
 	face     decimal.Decimal // sum of payable amounts
 	days     []int           // days to maturity per invoice, for tenor buckets
+	maturity []time.Time     // each invoice's maturity: its due date on a business day
 }
 
 // loadBasket loads the caller's invoices (one query), their program, terms,
@@ -178,7 +179,7 @@ func (a *App) loadBasket(ctx context.Context, q db.Querier, act Actor, ids []uui
 	if b.fix, err = a.fixingOn(ctx, q, b.program.ReferenceIndex, b.value, b.terms.Calendar); err != nil {
 		return b, err
 	}
-	b.invoices, b.face, b.days = invs, decimal.Zero, make([]int, len(invs))
+	b.invoices, b.face, b.days, b.maturity = invs, decimal.Zero, make([]int, len(invs)), make([]time.Time, len(invs))
 	for i, inv := range invs {
 		b.face = b.face.Add(inv.Payable())
 		// The maturity (and so the days) does not depend on the spread.
@@ -189,7 +190,7 @@ func (a *App) loadBasket(ctx context.Context, q db.Querier, act Actor, ids []uui
 		if err := pricing.Eligible(q.ValueDate, q.Maturity, b.program.MinDays, b.program.MaxTenorDays); err != nil {
 			return b, err
 		}
-		b.days[i] = q.Days
+		b.days[i], b.maturity[i] = q.Days, q.Maturity
 	}
 	return b, nil
 }

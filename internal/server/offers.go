@@ -194,6 +194,9 @@ func (s *Server) notify(ctx context.Context, delivered <-chan jetstream.Msg) {
 			}
 			envs, msgs = append(envs, env), append(msgs, m)
 		}
+		if len(envs) == 0 {
+			continue // all malformed, and terminated above
+		}
 		if _, err := s.App.HandleNotifierEvents(ctx, envs); err == nil {
 			for _, m := range msgs {
 				_ = m.Ack()
