@@ -87,9 +87,7 @@ func Publish(ctx context.Context, tx pgx.Tx, p Publication, rows []Staged) (Outc
 		if !v.DueDate.IsZero() {
 			due = v.DueDate
 		}
-		// [16]byte: a uuid.UUID would take pgx's driver.Valuer detour (a
-		// string, a failed binary encode, a text fallback) on every row.
-		return []any{r.Row, [16]byte(v.ID), [16]byte(v.SupplierID), string(v.Kind), v.DocumentNumber, v.EInvoiceID, v.IssueDate, due,
+		return []any{r.Row, v.ID, v.SupplierID, string(v.Kind), v.DocumentNumber, v.EInvoiceID, v.IssueDate, due,
 			v.FaceAmount, v.CreditNoteFor, v.Reference1, v.Reference2, nil}, nil
 	}))
 	if err != nil {
