@@ -4,7 +4,7 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test test-browser build lint fuzz bench-pricing bench-invoices bench-acceptance clean
+.PHONY: run test test-browser build lint lint-contract redocly fuzz bench-pricing bench-invoices bench-acceptance clean
 
 run:
 	@deploy/dev/run.sh
@@ -14,8 +14,31 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cadena ./cmd/cadena
 
 lint:
-	@out=$$(gofmt -l cmd internal migrations); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l cmd internal migrations contracts); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@if [ -x $(REDOCLY) ]; then $(MAKE) --no-print-directory lint-contract; \
+	 elif [ -n "$$CI" ]; then echo "lint: no Redocly CLI at $(REDOCLY): CI must lint the contract (make redocly)"; exit 1; \
+	 else echo "lint: contract lint skipped: no Redocly CLI $(REDOCLY_VERSION) (make redocly installs it with npm)"; fi
+
+# --- Contract lint -------------------------------------------------------
+# Redocly CLI, pinned, lints contracts/openapi.yaml with the recommended rules
+# and no warning allowed (contracts/redocly.yaml). `make redocly` installs it
+# with npm into a cache outside the repo; .ci/run does so before `make test`.
+REDOCLY_VERSION := 2.77.0
+REDOCLY_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/cadena/redocly-cli-$(REDOCLY_VERSION)
+REDOCLY := $(REDOCLY_DIR)/node_modules/.bin/redocly
+
+redocly:
+	@if [ ! -x $(REDOCLY) ]; then \
+	  command -v npm >/dev/null || { echo "redocly: npm not found: install Node.js 20.19 or later with npm"; exit 1; }; \
+	  echo "redocly: installing @redocly/cli@$(REDOCLY_VERSION) into $(REDOCLY_DIR)"; \
+	  mkdir -p $(REDOCLY_DIR) && npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --loglevel=error @redocly/cli@$(REDOCLY_VERSION); \
+	fi
+
+# Telemetry off and no update check: the lint talks to nothing.
+lint-contract: redocly
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config contracts/redocly.yaml contracts/openapi.yaml
+# --- end of contract lint ------------------------------------------------
 
 # Tests need PostgreSQL (found or started by deploy/dev/postgres.sh); NATS runs in-process.
 test: lint

@@ -44,6 +44,14 @@ func TestHealthReadyJWKS(t *testing.T) {
 	if r := env.Do(apitest.Req{Method: "GET", Path: "/nowhere"}); r.Status != 404 || r.Problem(t).Code != "route.not_found" {
 		t.Fatalf("unknown route: %d", r.Status)
 	}
+	// The body limit guards every route, these public ones included: their
+	// 413 is in the contract, so generated clients can decode it.
+	big := strings.Repeat("a", 2<<20)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/.well-known/jwks.json"} {
+		if r := env.Do(apitest.Req{Method: "GET", Path: p, Body: big}); r.Status != 413 || r.Problem(t).Code != "request.too_large" {
+			t.Fatalf("%s with a 2 MiB body: %d %s", p, r.Status, r.Body)
+		}
+	}
 }
 
 func TestLoginAndClientCredentials(t *testing.T) {
