@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,12 +21,7 @@ import (
 )
 
 func runInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "upload" {
-		fmt.Fprintln(stderr, "usage: cadena invoices upload FILE.csv [--api URL] [--token T] [--program ID] [--batch-size N] [--rejects FILE] [--atomic]")
-		return errors.New("unknown or missing invoices subcommand")
-	}
-	fs := flag.NewFlagSet("invoices upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("invoices upload", stdout)
 	u := uploader{client: &http.Client{Timeout: 10 * time.Minute}, progress: stderr}
 	fs.StringVar(&u.api, "api", envOr("CADENA_API_URL", "http://localhost:8080"), "API base URL (CADENA_API_URL)")
 	fs.StringVar(&u.token, "token", os.Getenv("CADENA_TOKEN"), "buyer access token (CADENA_TOKEN)")
@@ -35,16 +29,22 @@ func runInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&u.batchSize, "batch-size", invoice.MaxBatchRows, "rows per batch, at most 100000")
 	rejects := fs.String("rejects", "", "where to write refused rows (default FILE.rejects.csv)")
 	fs.BoolVar(&u.atomic, "atomic", false, "publish each batch all or nothing")
+	if len(args) > 0 && isHelp(args[0]) {
+		return parseFlags(fs, args)
+	}
+	if len(args) == 0 || args[0] != "upload" {
+		return usageErr("invoices: name the verb: cadena invoices upload FILE.csv (cadena invoices --help)")
+	}
 	// Flags may come before or after the file name.
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return errors.New("invoices upload: name the CSV file")
+		return usageErr("invoices upload: name the CSV file (cadena invoices --help)")
 	}
 	file := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil {
+	if err := parseFlags(fs, rest[1:]); err != nil {
 		return err
 	}
 	if u.token == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,8 +9,7 @@ import (
 )
 
 func runSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("seed-demo", stdout)
 	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err
