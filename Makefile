@@ -4,10 +4,16 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test test-browser build lint lint-contract redocly fuzz bench-pricing bench-invoices bench-acceptance clean
+.PHONY: run stop test test-browser build lint lint-contract redocly fuzz bench-pricing bench-invoices bench-acceptance clean
 
+# Builds bin/cadena (about two minutes the first time), then PostgreSQL,
+# migrations, the demo and `cadena serve`; see README "Quick start".
 run:
 	@deploy/dev/run.sh
+
+# Stops the private PostgreSQL that `make run` may have started under .data/pg.
+stop:
+	@deploy/dev/postgres.sh stop
 
 build:
 	@mkdir -p bin

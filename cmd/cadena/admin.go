@@ -21,7 +21,11 @@ import (
 // version is set with -ldflags "-X main.version=..." by make build.
 var version = "dev"
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+func runVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlags("version", stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
 	v := version
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v += " (" + bi.GoVersion + ")"
@@ -31,8 +35,7 @@ func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("migrate", stdout)
 	create := fs.Bool("create-db", false, "create the database first if it does not exist")
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
@@ -59,13 +62,12 @@ func openApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Wri
 		return nil, ctx, err
 	}
 	ctx = event.WithActor(ctx, event.Actor{Subject: "cli:" + strings.ReplaceAll(fs.Name(), " ", "-")})
-	s, err := server.Open(ctx, cfg, newLogger(stderr, "warn"))
+	s, err := server.OpenTool(ctx, cfg, newLogger(stderr, "warn"))
 	return s, ctx, err
 }
 
 func runKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keygen", stdout)
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err
@@ -79,8 +81,7 @@ func runKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("token", stdout)
 	ref := fs.String("party", "", "party id or tax id (RFC or NIT) the token acts for (required)")
 	role := fs.String("role", "", "operator, buyer, supplier or lender (required; must be the party's kind)")
 	subject := fs.String("subject", "cli", "sub claim, e.g. the operator's name")
@@ -90,6 +91,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
+	if err := s.NeedSigningKey(); err != nil {
+		return err
+	}
 	r, err := auth.ParseRole(*role)
 	if err != nil || *ref == "" {
 		return errors.New("token needs --party and --role (operator, buyer, supplier or lender)")
@@ -111,8 +115,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("bootstrap", stdout)
 	name := fs.String("legal-name", "", "operator's legal name (required)")
 	country := fs.String("country", "MX", "MX or CO")
 	taxID := fs.String("tax-id", "", "operator's RFC or NIT (required)")

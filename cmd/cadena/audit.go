@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,11 +12,13 @@ import (
 // runAudit is `cadena audit verify`: it re-reads the hash chain and exits
 // non-zero when any record was edited, deleted or forged.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: cadena audit verify")
+	fs := newFlags("audit verify", stdout)
+	if len(args) > 0 && isHelp(args[0]) {
+		return parseFlags(fs, args)
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	if len(args) == 0 || args[0] != "verify" {
+		return usageErr("audit: name the verb: cadena audit verify (cadena audit --help)")
+	}
 	s, ctx, err := openApp(ctx, fs, args[1:], stderr)
 	if err != nil {
 		return err

@@ -8,12 +8,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,29 +23,30 @@ import (
 )
 
 func runInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "upload" {
-		fmt.Fprintln(stderr, "usage: cadena invoices upload FILE.csv [--api URL] [--token T] [--program ID] [--batch-size N] [--rejects FILE] [--atomic]")
-		return errors.New("unknown or missing invoices subcommand")
-	}
-	fs := flag.NewFlagSet("invoices upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	u := uploader{client: &http.Client{Timeout: 10 * time.Minute}, progress: stderr}
+	fs := newFlags("invoices upload", stdout)
+	u := uploader{client: uploadClient(), progress: stderr}
 	fs.StringVar(&u.api, "api", envOr("CADENA_API_URL", "http://localhost:8080"), "API base URL (CADENA_API_URL)")
 	fs.StringVar(&u.token, "token", os.Getenv("CADENA_TOKEN"), "buyer access token (CADENA_TOKEN)")
 	fs.StringVar(&u.program, "program", "", "program id (needed when the buyer has several programs)")
 	fs.IntVar(&u.batchSize, "batch-size", invoice.MaxBatchRows, "rows per batch, at most 100000")
 	rejects := fs.String("rejects", "", "where to write refused rows (default FILE.rejects.csv)")
 	fs.BoolVar(&u.atomic, "atomic", false, "publish each batch all or nothing")
+	if len(args) > 0 && isHelp(args[0]) {
+		return parseFlags(fs, args)
+	}
+	if len(args) == 0 || args[0] != "upload" {
+		return usageErr("invoices: name the verb: cadena invoices upload FILE.csv (cadena invoices --help)")
+	}
 	// Flags may come before or after the file name.
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return errors.New("invoices upload: name the CSV file")
+		return usageErr("invoices upload: name the CSV file (cadena invoices --help)")
 	}
 	file := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil {
+	if err := parseFlags(fs, rest[1:]); err != nil {
 		return err
 	}
 	if u.token == "" {
@@ -60,13 +62,25 @@ func runInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d rows in %d batches: %d published, %d rejected in %v (%d rows/s)\n",
-		sum.rows, sum.batches, sum.published, sum.rejected, sum.elapsed.Round(time.Millisecond), rate(sum.rows, sum.elapsed))
+	earlier := ""
+	if sum.replayed > 0 {
+		earlier = fmt.Sprintf(" (%d published by an earlier upload of this file)", sum.replayed)
+	}
+	fmt.Fprintf(stdout, "%d rows in %d batches: %d published%s, %d rejected in %v (%d rows/s)\n",
+		sum.rows, sum.batches, sum.published, earlier, sum.rejected, sum.elapsed.Round(time.Millisecond), rate(sum.rows, sum.elapsed))
 	if sum.rejected > 0 {
 		return fmt.Errorf("%d rows rejected: see %s", sum.rejected, *rejects)
 	}
 	_ = os.Remove(*rejects) // an empty rejects file from an earlier run would mislead
 	return nil
+}
+
+// uploadClient gives up on a server that does not answer the connection
+// within seconds; a batch itself may take minutes.
+func uploadClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Timeout: 10 * time.Minute, Transport: t}
 }
 
 func envOr(name, def string) string {
@@ -94,6 +108,7 @@ type uploader struct {
 
 type summary struct {
 	rows, batches, published, rejected int
+	replayed                           int // published by an earlier run: the server replayed its result
 	elapsed                            time.Duration
 }
 
@@ -117,14 +132,20 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 	if err != nil {
 		return sum, fmt.Errorf("%s: no header row: %w", file, err)
 	}
-	total := bytes.Count(data, []byte{'\n'}) // an estimate for the progress bar; quoted newlines only overcount
+	// Data rows, for the progress bar: lines less the header. Quoted newlines
+	// only overcount, and the bar is drawn at 100% once every row is sent.
+	total := bytes.Count(data, []byte{'\n'}) - 1
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		total++
+	}
+	docCol := slices.IndexFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "document_number") })
 	out, err := os.Create(rejectsPath)
 	if err != nil {
 		return sum, err
 	}
 	defer out.Close()
 	rw := csv.NewWriter(out)
-	_ = rw.Write([]string{"row", "field", "code", "message"})
+	_ = rw.Write([]string{"row", "document_number", "field", "code", "message"})
 	start := time.Now()
 	for done := false; !done; sum.batches++ {
 		var buf bytes.Buffer
@@ -132,6 +153,7 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 		w.Comma = r.Comma
 		_ = w.Write(header)
 		n := 0
+		var docs []string // each row's document number, for the rejects file
 		for n < u.batchSize {
 			rec, err := r.Read()
 			if err == io.EOF {
@@ -142,6 +164,11 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 				return sum, fmt.Errorf("%s: %w", file, err)
 			}
 			_ = w.Write(rec)
+			doc := ""
+			if docCol >= 0 && docCol < len(rec) {
+				doc = rec[docCol]
+			}
+			docs = append(docs, doc)
 			n++
 		}
 		w.Flush()
@@ -149,20 +176,28 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 			break
 		}
 		b, err := u.postBatch(ctx, buf.Bytes(), keyBase+strconv.Itoa(sum.batches))
+		if errors.Is(err, errUnreachable) {
+			return sum, err
+		}
 		if err != nil {
 			return sum, fmt.Errorf("batch %d (rows %d-%d): %w", sum.batches+1, sum.rows+1, sum.rows+n, err)
 		}
 		if b.RejectedRows > 0 {
-			if err := u.writeRejects(ctx, rw, b.ID, sum.rows); err != nil {
+			if err := u.writeRejects(ctx, rw, b.ID, sum.rows, docs); err != nil {
 				return sum, err
 			}
 		}
 		sum.rows += n
-		sum.published += b.PublishedRows
+		if b.replayed {
+			sum.replayed += b.PublishedRows
+		} else {
+			sum.published += b.PublishedRows
+		}
 		sum.rejected += b.RejectedRows
 		sum.elapsed = time.Since(start)
 		u.bar(sum, total)
 	}
+	u.bar(sum, sum.rows) // every row sent: 100%
 	fmt.Fprintln(u.progress)
 	rw.Flush()
 	return sum, rw.Error()
@@ -181,7 +216,11 @@ type batchResult struct {
 	ID            string `json:"id"`
 	PublishedRows int    `json:"published_rows"`
 	RejectedRows  int    `json:"rejected_rows"`
+	replayed      bool   // the stored result of an earlier upload (Idempotent-Replayed)
 }
+
+// errUnreachable marks an API that refused or never answered the connection.
+var errUnreachable = errors.New("cannot reach the Cadena API")
 
 // postBatch sends one batch, retrying what a retry can fix: network errors,
 // 5xx, and 409 while the same key is still being processed.
@@ -203,9 +242,13 @@ func (u *uploader) postBatch(ctx context.Context, body []byte, key string) (batc
 		req.Header.Set("Content-Type", "text/csv; charset=utf-8")
 		req.Header.Set("Authorization", "Bearer "+u.token)
 		req.Header.Set("Idempotency-Key", key)
-		status, raw, err := u.do(req)
+		status, raw, replayed, err := u.do(req)
+		var op *net.OpError
 		switch {
+		case errors.As(err, &op) && op.Op == "dial":
+			return b, fmt.Errorf("%w at %s: %v (set --api or CADENA_API_URL)", errUnreachable, u.api, op.Err)
 		case err == nil && status == http.StatusCreated:
+			b.replayed = replayed
 			return b, json.Unmarshal(raw, &b)
 		case err == nil && status != http.StatusConflict && status < 500:
 			return b, problemError(status, raw)
@@ -224,27 +267,33 @@ func (u *uploader) postBatch(ctx context.Context, body []byte, key string) (batc
 	}
 }
 
-func (u *uploader) do(req *http.Request) (int, []byte, error) {
+func (u *uploader) do(req *http.Request) (status int, body []byte, replayed bool, err error) {
 	res, err := u.client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
-	return res.StatusCode, raw, err
+	return res.StatusCode, raw, res.Header.Get("Idempotent-Replayed") == "true", err
 }
 
+// problemError is a problem+json answer in one line: the code, then the
+// detail, or the title when the detail only repeats it.
 func problemError(status int, raw []byte) error {
 	var p struct{ Code, Title, Detail string }
 	if json.Unmarshal(raw, &p) != nil || p.Code == "" {
 		return fmt.Errorf("HTTP %d", status)
 	}
-	return fmt.Errorf("HTTP %d %s: %s %s", status, p.Code, p.Title, p.Detail)
+	msg := p.Detail
+	if msg == "" || strings.Contains(strings.ToLower(p.Title), strings.ToLower(strings.TrimRight(msg, "."))) {
+		msg = p.Title
+	}
+	return fmt.Errorf("HTTP %d %s: %s", status, p.Code, msg)
 }
 
 // writeRejects pages through a batch's refused rows and writes each error
 // with its row number in the whole file (1 = the first row after the header).
-func (u *uploader) writeRejects(ctx context.Context, w *csv.Writer, batchID string, offset int) error {
+func (u *uploader) writeRejects(ctx context.Context, w *csv.Writer, batchID string, offset int, docs []string) error {
 	cursor := ""
 	for {
 		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(u.api, "/")+"/v1/invoice-batches/"+url.PathEscape(batchID)+
@@ -253,7 +302,7 @@ func (u *uploader) writeRejects(ctx context.Context, w *csv.Writer, batchID stri
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+u.token)
-		status, raw, err := u.do(req)
+		status, raw, _, err := u.do(req)
 		if err != nil {
 			return err
 		}
@@ -271,8 +320,12 @@ func (u *uploader) writeRejects(ctx context.Context, w *csv.Writer, batchID stri
 			return err
 		}
 		for _, it := range page.Items {
+			doc := ""
+			if it.Row >= 1 && it.Row <= len(docs) {
+				doc = invoice.SafeCell(docs[it.Row-1])
+			}
 			for _, e := range it.Errors {
-				_ = w.Write([]string{strconv.Itoa(offset + it.Row), e.Field, e.Code, invoice.SafeCell(e.Message)})
+				_ = w.Write([]string{strconv.Itoa(offset + it.Row), doc, e.Field, e.Code, invoice.SafeCell(e.Message)})
 			}
 		}
 		if page.NextCursor == "" {

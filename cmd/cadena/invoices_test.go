@@ -16,8 +16,9 @@ import (
 	"github.com/cadena-finance/cadena/internal/auth"
 )
 
-// The upload splits, reports refused rows by their row in the whole file,
-// and publishes nothing twice when the same file is uploaded again.
+// The upload splits, reports refused rows by their row in the whole file
+// with their document number, draws the bar to 100%, and publishes nothing
+// twice when the same file is uploaded again, saying so.
 func TestInvoicesUpload(t *testing.T) {
 	env := apitest.New(t)
 	w := env.Seed()
@@ -45,16 +46,17 @@ func TestInvoicesUpload(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "2 rows rejected") {
 			t.Fatalf("run %d: %v\n%s\n%s", run, err, out.String(), errOut.String())
 		}
-		if !strings.Contains(out.String(), "8 rows in 3 batches: 6 published, 2 rejected") || !strings.Contains(errOut.String(), "rows/s") {
+		want := []string{"8 rows in 3 batches: 6 published, 2 rejected", "8 rows in 3 batches: 0 published (6 published by an earlier upload of this file), 2 rejected"}[run]
+		if !strings.Contains(out.String(), want) || !strings.Contains(errOut.String(), "100% 8/8 rows") || strings.Contains(errOut.String(), "/9 rows") {
 			t.Fatalf("run %d output:\n%s\n%s", run, out.String(), errOut.String())
 		}
 		rej, err := os.ReadFile(filepath.Join(dir, "erp.rejects.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "row,field,code,message\n5,amount,invoice.too_many_decimals,amount has more than 2 decimals\n" +
-			"8,row,invoice.malformed_row,\"row has 2 fields, the header has 6\"\n"
-		if string(rej) != want {
+		wantRej := "row,document_number,field,code,message\n5,U-5,amount,invoice.too_many_decimals,amount has more than 2 decimals\n" +
+			"8,U-8,row,invoice.malformed_row,\"row has 2 fields, the header has 6\"\n"
+		if string(rej) != wantRej {
 			t.Fatalf("rejects:\n%s", rej)
 		}
 	}
@@ -64,5 +66,26 @@ func TestInvoicesUpload(t *testing.T) {
 	}
 	if err := runInvoices(context.Background(), []string{"upload", file, "--api", env.Server.URL}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Fatal("upload without a token")
+	}
+}
+
+// A refused file gets its reason once; an API that is not there fails in
+// seconds, naming the URL and the settings that change it.
+func TestInvoicesUploadFailures(t *testing.T) {
+	env := apitest.New(t)
+	w := env.Seed()
+	tok := env.Token(w.Buyer.ID, auth.RoleBuyer)
+	file := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(file, []byte("proveedor;folio\nX;1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := runInvoices(context.Background(), []string{"upload", file, "--api", env.Server.URL, "--token", tok}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || strings.Count(strings.ToLower(err.Error()), "header row") != 1 {
+		t.Fatalf("bad header: %v", err)
+	}
+	start := time.Now()
+	err = runInvoices(context.Background(), []string{"upload", file, "--api", "http://127.0.0.1:1", "--token", tok}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "http://127.0.0.1:1") || !strings.Contains(err.Error(), "CADENA_API_URL") || time.Since(start) > 10*time.Second {
+		t.Fatalf("unreachable API after %v: %v", time.Since(start), err)
 	}
 }

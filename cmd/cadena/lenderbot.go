@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/offer"
+	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 )
@@ -39,9 +40,8 @@ func runLenderBot(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func newLenderBot(args []string, stdout, stderr io.Writer) (*bot, error) {
-	fs := flag.NewFlagSet("lender-bot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
+	fs := newFlags("lender-bot", stdout)
+	url := fs.String("nats", config.DefaultNATSURL(), "NATS server URL (the embedded server's default address)")
 	credsFile := fs.String("creds", "", "the lender's .creds file (POST /v1/parties/{id}/nats-credentials or cadena nats-config --lender)")
 	statePath := fs.String("state", "", "file of the event ids already processed (required; keep it on persistent storage, one bot per file)")
 	spread := fs.Int("spread-bps", 300, "flat spread to bid, in basis points")
@@ -49,11 +49,7 @@ func newLenderBot(args []string, stdout, stderr io.Writer) (*bot, error) {
 	api := fs.String("api", "", "optional with --spreads: Cadena HTTP API base URL, to read the due dates of an auction whose event carries no invoices (older events)")
 	clientID := fs.String("client-id", "", "the lender's API client id for --api; the secret comes from $CADENA_CLIENT_SECRET")
 	maxFace := fs.String("max-face", "", "skip auctions whose face is above this amount")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: cadena lender-bot --nats URL --creds FILE --state FILE (--spread-bps N | --spreads DAYS:BPS,... [--api URL --client-id ID]) [--max-face AMOUNT]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -24,19 +25,12 @@ import (
 // runNATSConfig prints what NATS needs from Cadena's keys: the server
 // configuration that trusts them, or a credentials file (docs/nats.md).
 func runNATSConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("nats-config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("nats-config", stdout)
 	platform := fs.Bool("platform", false, "print the platform's credentials (for NATS_CREDS with an external server) instead of the server config")
 	lender := fs.String("lender", "", "print credentials for this lender (party id or tax id) instead of the server config")
 	ttl := fs.Duration("ttl", 90*24*time.Hour, "how long lender credentials stay valid")
 	skipConsumer := fs.Bool("skip-consumer", false, "with --lender: do not create the lender's durable consumer (NATS need not be running)")
 	out := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: cadena nats-config [--platform | --lender ID [--ttl 2160h] [--skip-consumer]] [--out FILE]")
-		fmt.Fprintln(stderr, "\nWithout flags, prints the nats-server configuration (operator, accounts) that makes an")
-		fmt.Fprintln(stderr, "external NATS server trust the credentials Cadena signs. Keys are in CADENA_NATS_KEY_DIR.")
-		fs.PrintDefaults()
-	}
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err
@@ -44,9 +38,9 @@ func runNATSConfig(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *platform && *lender != "" {
 		return errors.New("nats-config: --platform and --lender exclude each other")
 	}
-	trust, err := natsauth.LoadOrCreate(cfg.NATSKeyDir)
+	trust, err := natsKeys(cfg.NATSKeyDir, !*platform && *lender == "", stderr)
 	if err != nil {
-		return fmt.Errorf("NATS keys in %s: %w", cfg.NATSKeyDir, err)
+		return err
 	}
 	var data []byte
 	switch {
@@ -76,10 +70,33 @@ func runNATSConfig(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return errors.Join(err, f.Close())
 }
 
+// natsKeys loads the NATS keys. Only the server configuration, the first
+// step of an external deployment (docs/nats.md), may create them; credentials
+// signed by new keys would be refused by a server that holds others.
+func natsKeys(dir string, mayCreate bool, stderr io.Writer) (*natsauth.Trust, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	trust, err := natsauth.Load(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && mayCreate:
+		if trust, err = natsauth.LoadOrCreate(dir); err == nil {
+			fmt.Fprintf(stderr, "created NATS keys in %s: the server must use the same folder (CADENA_NATS_KEY_DIR)\n", abs)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no NATS keys in %s: run this from the folder `cadena serve` runs in, or set CADENA_NATS_KEY_DIR (or CADENA_DATA_DIR) to the server's; `cadena serve` or `cadena nats-config` (server config) creates them", abs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("NATS keys in %s: %w", abs, err)
+	}
+	return trust, nil
+}
+
 // lenderCreds resolves the lender, makes sure its durable consumer exists
 // (lenders cannot create it) and signs its credentials.
 func lenderCreds(ctx context.Context, cfg config.Config, trust *natsauth.Trust, ref string, ttl time.Duration, skipConsumer bool, stderr io.Writer) ([]byte, error) {
-	s, err := server.Open(ctx, cfg, newLogger(stderr, "warn"))
+	s, err := server.OpenTool(ctx, cfg, newLogger(stderr, "warn"))
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,9 +15,8 @@ import (
 
 // runQuote prices one invoice from flags: the same parsing and arithmetic as
 // the API's preview, with every figure shown so a treasurer can check it.
-func runQuote(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("quote", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runQuote(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlags("quote", stdout)
 	var r pricing.Request
 	fs.StringVar(&r.Face, "face", "", "face amount of the invoice, e.g. 100000.00")
 	fs.StringVar(&r.Currency, "currency", "", "ISO currency code: MXN, COP or USD")
@@ -33,11 +31,11 @@ func runQuote(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&r.MaxSpreadBps, "max-spread-bps", "", fmt.Sprintf("program's maximum spread in bp (default %d, the platform maximum)", pricing.PlatformMaxSpreadBps))
 	fs.StringVar(&r.MaxEffectiveRate, "max-effective-rate", "", "ceiling on the effective annual rate in percent, e.g. a usury rate (default none)")
 	asJSON := fs.Bool("json", false, "print JSON, amounts and rates (in percent) as strings")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("quote: unexpected argument %q", fs.Arg(0))
+		return usageErr("quote: unexpected argument %q", fs.Arg(0))
 	}
 	in, err := pricing.ParseRequest(r)
 	if err != nil {

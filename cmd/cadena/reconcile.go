@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,8 +12,7 @@ import (
 // ledger entries and confirmations, the lenders' exposure and the trial
 // balance, prints each disagreement and exits non-zero if there is any.
 func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("reconcile", stdout)
 	s, ctx, err := openApp(ctx, fs, args, stderr)
 	if err != nil {
 		return err

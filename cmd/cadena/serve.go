@@ -15,8 +15,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
-func configVariables() [][3]string { return config.Variables }
-
 // loadConfig reads the environment, then the flags common to every command.
 func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	cfg, err := config.Load()
@@ -24,8 +22,11 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 		return cfg, err
 	}
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageErr("%s: unexpected argument %q (cadena %s --help)", fs.Name(), fs.Arg(0), strings.Fields(fs.Name())[0])
 	}
 	return cfg, nil
 }
@@ -37,8 +38,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", stdout)
 	addr := fs.String("addr", "", "HTTP listen address (CADENA_HTTP_ADDR)")
 	migrate := fs.Bool("migrate", false, "apply migrations before serving (CADENA_MIGRATE_ON_START)")
 	cfg, err := loadConfig(fs, args)

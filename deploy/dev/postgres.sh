@@ -4,8 +4,22 @@
 # CADENA_PG_PRIVATE=1);
 # otherwise a private cluster under .data/pg (Debian's postgresql package is
 # installed if initdb is missing). Progress goes to stderr, the URL to stdout.
+# `postgres.sh stop` (make stop) stops the private cluster, if it runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+DATA="$PWD/.data/pg"
+# initdb refuses to run as root, so the private cluster belongs to postgres then.
+as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "${1:-}" = stop ]; then
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$bindir" ] || [ ! -f "$DATA/postmaster.pid" ]; then
+    echo "no private PostgreSQL running under $DATA" >&2; exit 0
+  fi
+  as_owner "$bindir/pg_ctl" -D "$DATA" -m fast -w stop >&2
+  exit 0
+fi
 
 if [ -n "${DATABASE_ADMIN_URL:-}" ]; then echo "$DATABASE_ADMIN_URL"; exit 0; fi
 
@@ -17,7 +31,6 @@ if [ -z "${CADENA_PG_PRIVATE:-}" ] && listening 5432; then
 fi
 
 PORT=${CADENA_PG_PORT:-54329}
-DATA="$PWD/.data/pg"
 if listening "$PORT"; then
   echo "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
   exit 0
@@ -31,9 +44,6 @@ if [ -z "$bindir" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >&2
   bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
-
-# initdb refuses to run as root, so the private cluster belongs to postgres then.
-as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 mkdir -p "$DATA" "$PWD/.data/pg-run"
 if [ "$(id -u)" -eq 0 ]; then

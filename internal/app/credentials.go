@@ -127,7 +127,9 @@ func (a *App) ClientToken(ctx context.Context, clientID, secret string) (Token, 
 	return a.issue(c.ClientID, c.PartyID, auth.Role(c.Role))
 }
 
-// MintToken issues a token for a party directly: the operator's `cadena token` command.
+// MintToken issues a token for a party directly: the operator's `cadena
+// token` command. Each one is recorded (cadena.party.token_minted, then the
+// audit log) with the actor of ctx; the token itself never is.
 func (a *App) MintToken(ctx context.Context, subject string, partyID uuid.UUID, role auth.Role) (Token, error) {
 	p, err := partydb.Get(ctx, a.Pool, partyID)
 	if err != nil {
@@ -136,7 +138,28 @@ func (a *App) MintToken(ctx context.Context, subject string, partyID uuid.UUID, 
 	if string(p.Kind) != string(role) {
 		return Token{}, validation.Errors{{Field: "role", Code: "role_mismatch", Message: "the party is a " + string(p.Kind) + ", not a " + string(role)}}
 	}
-	return a.issue(subject, partyID, role)
+	t, err := a.Issuer.IssueToken(auth.Principal{Subject: subject, PartyID: partyID.String(), Role: role})
+	if err != nil {
+		return Token{}, err
+	}
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		return a.emit(ctx, tx, event.PartyTokenMinted, TokenMintedEvent{PartyID: partyID, Role: string(role), Subject: subject,
+			TokenID: t.ID, ExpiresAt: t.ExpiresAt.UTC()})
+	})
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{AccessToken: t.Token, ExpiresAt: t.ExpiresAt, PartyID: partyID, Role: role}, nil
+}
+
+// TokenMintedEvent is the payload of cadena.party.token_minted: whom the
+// token acts for and its id (jti), never the token.
+type TokenMintedEvent struct {
+	PartyID   uuid.UUID `json:"party_id"`
+	Role      string    `json:"role"`
+	Subject   string    `json:"subject"`
+	TokenID   string    `json:"token_id"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 func (a *App) issue(subject string, partyID uuid.UUID, role auth.Role) (Token, error) {

@@ -2,9 +2,21 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
+	"github.com/cadena-finance/cadena/internal/refrate"
 )
 
 // DemoPassword is the password of every demo user; the demo is for local use only.
@@ -16,7 +28,7 @@ type DemoParty struct {
 	Email string
 }
 
-// Demo is what SeedDemo loaded.
+// Demo is the demo's parties and program.
 type Demo struct {
 	Operator, Buyer    DemoParty
 	Suppliers, Lenders []DemoParty
@@ -38,30 +50,21 @@ var demoParties = []demoSpec{
 	{party.Lender, "Financiera Mexicana SA de CV SOFOM", "FMX950615FF7", "fondeo@finmex.demo", "021180005678901231"},
 }
 
-// SeedDemo loads the demo through the same use cases an operator would call.
-// It does nothing if the demo buyer exists already.
-func (a *App) SeedDemo(ctx context.Context) (Demo, bool, error) {
-	var d Demo
-	if _, err := a.ResolveParty(ctx, "ABA010203BB4", party.Buyer); err == nil {
-		return d, false, nil
-	}
+const demoProgramName = "Cadena Abarrotes MXN"
+
+// SeedDemo loads the demo's parties, logins and program through the same
+// use cases an operator would call, skipping whatever exists already, and
+// returns the demo. created is false when nothing was missing.
+func (a *App) SeedDemo(ctx context.Context) (d Demo, created bool, err error) {
 	for _, s := range demoParties {
-		var p party.Party
-		var err error
-		if s.kind == party.Operator {
-			p, _, err = a.Bootstrap(ctx, party.Draft{LegalName: s.name, Country: "MX", TaxID: s.rfc})
-		} else {
-			p, err = a.CreateParty(ctx, System, party.Draft{Kind: string(s.kind), LegalName: s.name, Country: "MX", TaxID: s.rfc})
-		}
-		if err != nil {
-			return d, false, err
-		}
-		if s.clabe != "" {
-			if _, err := a.AddBankAccount(ctx, System, p.ID, party.AccountDraft{Currency: "MXN", Scheme: "CLABE", Number: s.clabe}); err != nil {
+		p, err := a.ResolveParty(ctx, s.rfc, s.kind)
+		switch {
+		case errors.Is(err, party.ErrNotFound):
+			if p, err = a.seedParty(ctx, s); err != nil {
 				return d, false, err
 			}
-		}
-		if _, err := a.CreateUser(ctx, System, p.ID, s.email, DemoPassword); err != nil {
+			created = true
+		case err != nil:
 			return d, false, err
 		}
 		dp := DemoParty{Party: p, Email: s.email}
@@ -76,21 +79,159 @@ func (a *App) SeedDemo(ctx context.Context) (Demo, bool, error) {
 			d.Lenders = append(d.Lenders, dp)
 		}
 	}
-	prog, err := a.CreateProgram(ctx, System, d.Buyer.Party.ID, program.Draft{Name: "Cadena Abarrotes MXN", MaxInvoiceAmount: "5000000.00"})
+	buyer := Actor{Subject: System.Subject, PartyID: d.Buyer.Party.ID, Role: auth.RoleBuyer}
+	progs, err := a.ListPrograms(ctx, buyer, uuid.Nil, 100)
 	if err != nil {
 		return d, false, err
 	}
-	d.Program = prog
+	for _, p := range progs.Items {
+		if p.Name == demoProgramName {
+			d.Program = p
+			return d, created, nil
+		}
+	}
+	if d.Program, err = a.CreateProgram(ctx, System, d.Buyer.Party.ID, program.Draft{Name: demoProgramName, MaxInvoiceAmount: "5000000.00"}); err != nil {
+		return d, false, err
+	}
 	for _, s := range d.Suppliers {
-		if _, err := a.EnrollSupplier(ctx, System, prog.ID, SupplierInvite{TaxID: s.Party.TaxID}); err != nil {
+		if _, err := a.EnrollSupplier(ctx, System, d.Program.ID, SupplierInvite{TaxID: s.Party.TaxID}); err != nil {
 			return d, false, err
 		}
 	}
 	for i, l := range d.Lenders {
 		limit := []string{"50000000.00", "25000000.00"}[i]
-		if _, err := a.EnrollLender(ctx, System, prog.ID, l.Party.ID, limit); err != nil {
+		if _, err := a.EnrollLender(ctx, System, d.Program.ID, l.Party.ID, limit); err != nil {
 			return d, false, err
 		}
 	}
 	return d, true, nil
+}
+
+func (a *App) seedParty(ctx context.Context, s demoSpec) (party.Party, error) {
+	var p party.Party
+	var err error
+	if s.kind == party.Operator {
+		p, _, err = a.Bootstrap(ctx, party.Draft{LegalName: s.name, Country: "MX", TaxID: s.rfc})
+	} else {
+		p, err = a.CreateParty(ctx, System, party.Draft{Kind: string(s.kind), LegalName: s.name, Country: "MX", TaxID: s.rfc})
+	}
+	if err != nil {
+		return p, err
+	}
+	if s.clabe != "" {
+		if _, err := a.AddBankAccount(ctx, System, p.ID, party.AccountDraft{Currency: "MXN", Scheme: "CLABE", Number: s.clabe}); err != nil {
+			return p, err
+		}
+	}
+	_, err = a.CreateUser(ctx, System, p.ID, s.email, DemoPassword)
+	return p, err
+}
+
+// DemoRefresh is what RefreshDemo changed; zero values mean it was in order.
+type DemoRefresh struct {
+	Fixing         *refrate.Rate // published because none was fresh
+	StandingOffers int           // lenders whose standing offer was set
+	Invoices       int           // invoices published
+}
+
+// The demo's defaults: a fixing when none was ever published, each lender's
+// spreads by tenor, and the invoices (supplier index, days to maturity,
+// amount) published when few remain open.
+var (
+	demoRates     = map[string]string{"TIIE_FONDEO": "7.12", "TIIE_28": "7.35", "TIIE_91": "7.48", "IBR_ON": "9.25", "IBR_1M": "9.30", "IBR_3M": "9.40"}
+	demoSpreads   = [][]offer.Bucket{{{MaxDays: 30, SpreadBps: 250}, {MaxDays: 60, SpreadBps: 275}, {MaxDays: 90, SpreadBps: 300}, {MaxDays: 180, SpreadBps: 325}}, {{MaxDays: 45, SpreadBps: 240}, {MaxDays: 90, SpreadBps: 290}, {MaxDays: 180, SpreadBps: 340}}}
+	demoDays      = []int{18, 25, 32, 39, 46, 53, 60, 67, 74, 81, 88, 95, 102, 110, 118, 126, 135, 145, 158, 172}
+	demoAmounts   = []string{"48250.00", "125000.00", "86430.50", "310000.00", "57800.00", "192450.75", "23900.00", "410000.00", "99999.99", "150320.40"}
+	demoMinOpen   = 10 // fewer published invoices than this and a new set goes out
+	demoSetPrefix = "DEMO-"
+)
+
+// RefreshDemo makes the demo usable today, through the same use cases as
+// everyone: a fresh reference-rate fixing for the program's index (dated the
+// last business day, at the latest rate known), an active standing offer of
+// each demo lender, and about twenty invoices over the demo suppliers with
+// maturities from under a month to six months. Each step does nothing when
+// it is already in order, so it runs at every start.
+func (a *App) RefreshDemo(ctx context.Context, d Demo) (DemoRefresh, error) {
+	var r DemoRefresh
+	var err error
+	if r.Fixing, err = a.refreshDemoFixing(ctx, d); err != nil {
+		return r, fmt.Errorf("demo fixing: %w", err)
+	}
+	now := a.now()
+	for i, l := range d.Lenders {
+		act := Actor{Subject: System.Subject, PartyID: l.Party.ID, Role: auth.RoleLender}
+		s, err := a.GetStandingOffer(ctx, act, d.Program.ID)
+		if err == nil && s.ValidUntil.After(now.AddDate(0, 1, 0)) {
+			continue // in place, or paused by someone trying the portal
+		}
+		if err != nil && !errors.Is(err, offer.ErrNoStandingOffer) {
+			return r, err
+		}
+		if _, err := a.PutStandingOffer(ctx, act, d.Program.ID, demoSpreads[i%len(demoSpreads)], time.Time{}, time.Time{}); err != nil {
+			return r, fmt.Errorf("demo standing offer: %w", err)
+		}
+		r.StandingOffers++
+	}
+	r.Invoices, err = a.refreshDemoInvoices(ctx, d)
+	return r, err
+}
+
+// refreshDemoFixing publishes a fixing when the latest one would be refused
+// as stale for the next value date; it is dated the last business day on or
+// before today, as the index's administrator would have published it.
+func (a *App) refreshDemoFixing(ctx context.Context, d Demo) (*refrate.Rate, error) {
+	p := d.Program
+	cal, err := a.Calendar(ctx, p.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.Day(a.now().In(p.Location()))
+	next, err := cal.NextBusinessDay(today)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := a.fixing(ctx, p.ReferenceIndex, next, cal)
+	if err == nil {
+		return nil, nil
+	}
+	if !errors.Is(err, refrate.ErrStale) && !errors.Is(err, refrate.ErrNone) {
+		return nil, err
+	}
+	date := today
+	open, err := cal.IsBusinessDay(today)
+	if err == nil && !open {
+		date, err = cal.PreviousBusinessDay(today)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rate := demoRates[p.ReferenceIndex]
+	if !latest.Percent.IsZero() { // carry the last known level forward
+		rate = latest.Percent.StringFixed(pricing.PercentDecimals)
+	}
+	fix, _, err := a.PutReferenceRate(ctx, System, p.ReferenceIndex, date.Format(time.DateOnly), rate)
+	return &fix, err
+}
+
+// refreshDemoInvoices publishes a new set when fewer than demoMinOpen demo
+// invoices are still published (the rest financed, cancelled or expired).
+func (a *App) refreshDemoInvoices(ctx context.Context, d Demo) (int, error) {
+	buyer := Actor{Subject: System.Subject, PartyID: d.Buyer.Party.ID, Role: auth.RoleBuyer}
+	open, err := a.ListInvoices(ctx, buyer, InvoiceFilter{Status: invoice.Published, ProgramID: d.Program.ID}, uuid.Nil, demoMinOpen)
+	if err != nil || len(open.Items) >= demoMinOpen {
+		return 0, err
+	}
+	now := a.now().In(d.Program.Location())
+	set := demoSetPrefix + now.Format("060102-1504") + "-"
+	drafts := make([]invoice.Draft, len(demoDays))
+	for i, days := range demoDays {
+		s := d.Suppliers[i%len(d.Suppliers)]
+		drafts[i] = invoice.Draft{Supplier: s.Party.ID.String(), DocumentNumber: fmt.Sprintf("%s%02d", set, i+1),
+			EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: now.AddDate(0, 0, -(5 + i%20)).Format(time.DateOnly),
+			DueDate: now.AddDate(0, 0, days).Format(time.DateOnly), Amount: demoAmounts[i%len(demoAmounts)],
+			Reference1: "Pedido " + fmt.Sprint(4100+i)}
+	}
+	b, err := a.PublishBatch(ctx, buyer, BatchInput{ProgramID: d.Program.ID, Format: "json", Drafts: drafts})
+	return b.Published, err
 }

@@ -113,16 +113,30 @@ func (is *Issuer) TTL() time.Duration { return is.cfg.TTL }
 // Issue signs a token for p. expiresAt is exactly the token's exp, so a
 // login response can report it.
 func (is *Issuer) Issue(p Principal) (string, time.Time, error) {
+	t, err := is.IssueToken(p)
+	return t.Token, t.ExpiresAt, err
+}
+
+// Issued is a signed token with the claims a record of it may keep: its id
+// (jti) and expiry, never the token.
+type Issued struct {
+	Token     string
+	ID        string
+	ExpiresAt time.Time
+}
+
+// IssueToken is Issue returning the token's id too.
+func (is *Issuer) IssueToken(p Principal) (Issued, error) {
 	if err := p.validate(); err != nil {
-		return "", time.Time{}, err
+		return Issued{}, err
 	}
 	k, err := is.ring.signingKey()
 	if err != nil {
-		return "", time.Time{}, err
+		return Issued{}, err
 	}
 	jti, err := uuid.NewRandom()
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("token id: %w", err)
+		return Issued{}, fmt.Errorf("token id: %w", err)
 	}
 	// JWT times have whole-second precision; truncating here makes the
 	// returned expiry match the encoded one.
@@ -143,9 +157,9 @@ func (is *Issuer) Issue(p Principal) (string, time.Time, error) {
 	tok.Header["kid"] = k.kid
 	s, err := tok.SignedString(k.priv)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
+		return Issued{}, fmt.Errorf("sign token: %w", err)
 	}
-	return s, exp, nil
+	return Issued{Token: s, ID: jti.String(), ExpiresAt: exp}, nil
 }
 
 // Verifier checks tokens against every key in the ring.

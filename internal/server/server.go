@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -52,12 +53,49 @@ type Server struct {
 	workers  sync.WaitGroup
 }
 
-// Open connects the database, keys and NATS, without serving yet.
-func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
-	s = &Server{Cfg: cfg, Log: log}
+// Open connects the database, keys and NATS, without serving yet. It creates
+// the first signing key when the key folder has none: only a server (and
+// `cadena keygen`) may, so tokens and the server that checks them agree.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	return open(ctx, cfg, log, auth.LoadOrCreateKeyRing)
+}
+
+// OpenTool is Open for a one-shot command: it never creates a signing key.
+// Keys is nil when the key folder has none; a command that signs refuses then
+// (NeedSigningKey).
+func OpenTool(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	return open(ctx, cfg, log, func(dir string) (*auth.KeyRing, error) {
+		r, err := auth.LoadKeyRing(dir)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, auth.ErrNoKeys) {
+			return nil, nil
+		}
+		return r, err
+	})
+}
+
+// NeedSigningKey refuses, saying where it looked, when the server has no key
+// to sign with.
+func (s *Server) NeedSigningKey() error {
+	if s.Keys != nil && s.Keys.SigningKeyID() != "" {
+		return nil
+	}
+	return NoSigningKeyError(s.Cfg)
+}
+
+// NoSigningKeyError says where keys were looked for and which settings move the folder.
+func NoSigningKeyError(cfg config.Config) error {
+	dir, err := filepath.Abs(cfg.KeyDir)
+	if err != nil {
+		dir = cfg.KeyDir
+	}
+	return fmt.Errorf("no signing key in %s: run this from the folder `cadena serve` runs in, or set CADENA_JWT_KEY_DIR (or CADENA_DATA_DIR) to the server's; `cadena serve` or `cadena keygen` creates the first key", dir)
+}
+
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, keys func(dir string) (*auth.KeyRing, error)) (_ *Server, err error) {
+	s := &Server{Cfg: cfg, Log: log}
 	defer func() {
 		if err != nil {
-			s.closeResources()
+			s.closeResources() // s, not the nil the failing return hands back
 		}
 	}()
 	if cfg.MigrateOnStart {
@@ -73,18 +111,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if s.Book, err = db.OpenAsyncCommit(ctx, cfg.DatabaseURL, max(2, s.Pool.Config().MaxConns/2)); err != nil {
 		return nil, err
 	}
-	if s.Keys, err = auth.LoadOrCreateKeyRing(cfg.KeyDir); err != nil {
+	if s.Keys, err = keys(cfg.KeyDir); err != nil {
 		return nil, fmt.Errorf("signing keys in %s: %w", cfg.KeyDir, err)
 	}
+	s.App = &app.App{Pool: s.Pool, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays}
+	if s.Keys == nil {
+		return s, nil
+	}
 	acfg := auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.TokenTTL}
-	issuer, err := auth.NewIssuer(s.Keys, acfg)
-	if err != nil {
+	if s.App.Issuer, err = auth.NewIssuer(s.Keys, acfg); err != nil {
 		return nil, err
 	}
 	if s.Verifier, err = auth.NewVerifier(s.Keys, acfg); err != nil {
 		return nil, err
 	}
-	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays}
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/platform/config"
+	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
@@ -204,4 +206,23 @@ func TestServeExternalNATS(t *testing.T) {
 
 func partyDraft(rfc string) party.Draft {
 	return party.Draft{LegalName: "Operador", Country: "MX", TaxID: rfc}
+}
+
+// Open on a missing database returns an error naming it; its cleanup of
+// what was opened so far must not run on the nil it returns.
+func TestOpenMissingDatabaseIsAnError(t *testing.T) {
+	t.Setenv("DATABASE_URL", pgtest.WithDatabase(pgtest.AdminURL(), "cadena_missing_server"))
+	t.Setenv("CADENA_DATA_DIR", t.TempDir())
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	for _, open := range []func(context.Context, config.Config, *slog.Logger) (*server.Server, error){server.Open, server.OpenTool} {
+		s, err := open(context.Background(), cfg, log)
+		var ce *db.ConnectError
+		if s != nil || !errors.As(err, &ce) || !ce.Missing || ce.Database != "cadena_missing_server" {
+			t.Fatalf("server %v, err %v", s, err)
+		}
+	}
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,13 +36,25 @@ type Config struct {
 	PprofAddr       string // empty: no profiling listener
 }
 
+// The embedded NATS server's address by default; 4222 is left to a system
+// nats-server. Clients (cadena lender-bot) default to the same address.
+const (
+	DefaultNATSHost = "127.0.0.1"
+	DefaultNATSPort = 4223
+)
+
+// DefaultNATSURL is the embedded server's URL with the default settings.
+func DefaultNATSURL() string {
+	return "nats://" + net.JoinHostPort(DefaultNATSHost, strconv.Itoa(DefaultNATSPort))
+}
+
 // Variables documents each variable with its default, for --help and the README.
 var Variables = [][3]string{
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadena?sslmode=disable", "PostgreSQL connection URL"},
 	{"NATS_URL", "(unset: embedded server)", "NATS server or comma-separated cluster URLs"},
 	{"NATS_CREDS", "", "credentials file for NATS_URL"},
-	{"CADENA_NATS_HOST", "127.0.0.1", "embedded NATS listen host"},
-	{"CADENA_NATS_PORT", "4223", "embedded NATS listen port"},
+	{"CADENA_NATS_HOST", DefaultNATSHost, "embedded NATS listen host"},
+	{"CADENA_NATS_PORT", strconv.Itoa(DefaultNATSPort), "embedded NATS listen port"},
 	{"CADENA_NATS_KEY_DIR", "$CADENA_DATA_DIR/nats-keys", "NATS operator and account seeds (*.nk) that sign the platform's and lenders' credentials"},
 	{"CADENA_DATA_DIR", ".data", "embedded NATS store and default key folder"},
 	{"CADENA_HTTP_ADDR", ":8080", "HTTP listen address"},
@@ -66,7 +79,7 @@ func Load() (Config, error) {
 		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadena?sslmode=disable"),
 		NATSURL:     os.Getenv("NATS_URL"),
 		NATSCreds:   os.Getenv("NATS_CREDS"),
-		NATSHost:    env("CADENA_NATS_HOST", "127.0.0.1"),
+		NATSHost:    env("CADENA_NATS_HOST", DefaultNATSHost),
 		DataDir:     env("CADENA_DATA_DIR", ".data"),
 		HTTPAddr:    env("CADENA_HTTP_ADDR", ":8080"),
 		Issuer:      env("CADENA_JWT_ISSUER", "cadena"),
@@ -84,7 +97,7 @@ func Load() (Config, error) {
 			}
 		}
 	}
-	set("CADENA_NATS_PORT", func(n string) (e error) { c.NATSPort, e = strconv.Atoi(env(n, "4223")); return })
+	set("CADENA_NATS_PORT", func(n string) (e error) { c.NATSPort, e = strconv.Atoi(env(n, strconv.Itoa(DefaultNATSPort))); return })
 	set("CADENA_TOKEN_TTL", func(n string) (e error) { c.TokenTTL, e = time.ParseDuration(env(n, "15m")); return })
 	set("CADENA_MIGRATE_ON_START", func(n string) (e error) { c.MigrateOnStart, e = strconv.ParseBool(env(n, "false")); return })
 	set("CADENA_MAX_BODY_BYTES", func(n string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(env(n, "1048576"), 10, 64); return })

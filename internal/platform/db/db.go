@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -70,17 +73,57 @@ func open(ctx context.Context, url string, maxConns int32, params map[string]str
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		return nil, connectError(cfg.ConnConfig.Config, err)
 	}
 	return pool, nil
+}
+
+// ConnectError names the database that could not be opened and says in one
+// line whether it is missing or its server unreachable, so a command can add
+// what to do instead of printing pgx's multi-line detail.
+type ConnectError struct {
+	Database, Addr string
+	Missing        bool // the server answered: no such database
+	Err            error
+}
+
+func (e *ConnectError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("database %s does not exist on %s", e.Database, e.Addr)
+	}
+	cause := e.Err
+	var op *net.OpError
+	if errors.As(e.Err, &op) {
+		cause = op.Err
+	}
+	return fmt.Sprintf("PostgreSQL unreachable at %s (database %s): %s", e.Addr, e.Database, strings.ReplaceAll(cause.Error(), "\n", "; "))
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// connectError classifies a failure to connect; other errors pass unchanged.
+func connectError(cfg pgconn.Config, err error) error {
+	var pgErr *pgconn.PgError
+	var connErr *pgconn.ConnectError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "3D000": // invalid_catalog_name
+		return &ConnectError{Database: cfg.Database, Addr: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Missing: true, Err: err}
+	case errors.As(err, &connErr) && pgErr == nil:
+		return &ConnectError{Database: cfg.Database, Addr: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Err: err}
+	}
+	return fmt.Errorf("connect to PostgreSQL: %w", err)
 }
 
 // Migrate applies every embedded migration under tern's advisory lock and
 // returns the resulting version.
 func Migrate(ctx context.Context, url string) (int32, error) {
-	conn, err := pgx.Connect(ctx, url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return 0, fmt.Errorf("connect to PostgreSQL: %w", err)
+		return 0, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return 0, connectError(cfg.Config, err)
 	}
 	defer conn.Close(ctx)
 	m, err := migrate.NewMigrator(ctx, conn, "public.schema_version")
@@ -135,7 +178,7 @@ func CreateIfMissing(ctx context.Context, url string) error {
 	cfg.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL: %w", err)
+		return connectError(cfg.Config, err)
 	}
 	defer conn.Close(ctx)
 	var exists bool

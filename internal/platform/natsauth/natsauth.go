@@ -69,6 +69,15 @@ func LoadOrCreate(dir string) (*Trust, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("nats key dir: %w", err)
 	}
+	return load(dir, true)
+}
+
+// Load reads the seeds in dir and never creates one: credentials signed by
+// keys the server does not hold would be refused. A missing seed is an
+// error matching fs.ErrNotExist.
+func Load(dir string) (*Trust, error) { return load(dir, false) }
+
+func load(dir string, create bool) (*Trust, error) {
 	t := &Trust{now: time.Now}
 	keys := []struct {
 		file   string
@@ -83,7 +92,7 @@ func LoadOrCreate(dir string) (*Trust, error) {
 		{lenderSignerFile, nkeys.PrefixByteAccount, &t.lenderSign},
 	}
 	for _, k := range keys {
-		kp, err := loadOrCreateKey(filepath.Join(dir, k.file), k.prefix)
+		kp, err := loadKey(filepath.Join(dir, k.file), k.prefix, create)
 		if err != nil {
 			return nil, err
 		}
@@ -95,9 +104,9 @@ func LoadOrCreate(dir string) (*Trust, error) {
 	return t, nil
 }
 
-func loadOrCreateKey(path string, prefix nkeys.PrefixByte) (nkeys.KeyPair, error) {
+func loadKey(path string, prefix nkeys.PrefixByte, create bool) (nkeys.KeyPair, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && create {
 		kp, err := nkeys.CreatePair(prefix)
 		if err != nil {
 			return nil, err
