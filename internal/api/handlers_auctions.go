@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/validation"
@@ -192,6 +193,9 @@ func AnswerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (
 }
 
 func answerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (offer.Bid, error) {
+	if err := a.CheckActor(ctx, app.Actor{PartyID: lender, Role: auth.RoleLender}); err != nil {
+		return offer.Bid{}, err
+	}
 	req, err := decodeBid(func(v any) error { return decodeBody(bytes.NewReader(body), v) }, true)
 	if err != nil {
 		return offer.Bid{}, err

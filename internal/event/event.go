@@ -33,6 +33,8 @@ const (
 	PartyBankAccountAdded   = "cadena.party.bank_account_added"
 	PartyUserCreated        = "cadena.party.user_created"
 	PartyAPIClientCreated   = "cadena.party.api_client_created"
+	PartyDeactivated        = "cadena.party.deactivated"
+	AuthLoginThrottled      = "cadena.auth.login_throttled"
 	ProgramCreated          = "cadena.program.created"
 	ProgramSupplierEnrolled = "cadena.program.supplier_enrolled"
 	ProgramLenderEnrolled   = "cadena.program.lender_enrolled"
@@ -64,7 +66,7 @@ const (
 
 // Types lists every event type the platform emits; the contract test checks
 // each has a schema in contracts/events.
-var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, PartyAPIClientCreated, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
+var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, PartyAPIClientCreated, PartyDeactivated, AuthLoginThrottled, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
 	ReferenceRatePublished, CalendarOverrideChanged,
 	InvoicePublished, InvoiceBatchPublished, InvoiceCancelled, InvoiceExpired, InvoiceNetted,
 	StandingOfferChanged, AuctionOpened, AuctionBidPlaced, AuctionClosed, AuctionWon, AuctionLost, FinancingAccepted, OfferExpired,

@@ -84,7 +84,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if s.Verifier, err = auth.NewVerifier(s.Keys, acfg); err != nil {
 		return nil, err
 	}
-	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays}
+	s.App = &app.App{Pool: s.Pool, Issuer: issuer, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays, Throttle: cfg.LoginThrottle}
 	return s, nil
 }
 
