@@ -13,3 +13,9 @@ var OpenAPI []byte
 //
 //go:embed events/*.json
 var Events embed.FS
+
+// RPC holds the JSON Schemas of NATS request/reply services, named
+// <subject>.request.json and <subject>.reply.json.
+//
+//go:embed rpc/*.json
+var RPC embed.FS

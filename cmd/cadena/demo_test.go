@@ -30,7 +30,7 @@ func TestSeedDemoSupplierGetsPaidNow(t *testing.T) {
 		t.Fatalf("second seed: created %v, %+v, %v", created, demo.Program, err)
 	}
 	supplier := demo.Suppliers[0]
-	act, err := s.App.Authenticate(ctx, supplier.Email, app.DemoPassword)
+	act, err := s.App.Authenticate(ctx, supplier.Email, app.DemoPassword, "127.0.0.1")
 	if err != nil || act.Role != auth.RoleSupplier {
 		t.Fatalf("login: %+v %v", act, err)
 	}

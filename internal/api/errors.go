@@ -27,6 +27,10 @@ var catalog = []struct {
 }{
 	{app.ErrForbidden, http.StatusForbidden, "auth.forbidden", "Your role may not do this"},
 	{app.ErrBadCredentials, http.StatusUnauthorized, "auth.invalid_credentials", "Invalid credentials"},
+	{app.ErrThrottled, http.StatusTooManyRequests, "auth.throttled", "Too many failed logins; retry after the time in Retry-After"},
+	{app.ErrPartyInactive, http.StatusUnauthorized, "auth.party_inactive", "The credential's party is deactivated"},
+	{app.ErrActorMismatch, http.StatusUnauthorized, "auth.party_mismatch", "The credential's party does not exist or does not take its role"},
+	{party.ErrSelfDeactivation, http.StatusConflict, "party.self_deactivation", "An operator cannot deactivate its own party"},
 	{party.ErrNotFound, http.StatusNotFound, "party.not_found", "Party not found"},
 	{party.ErrDuplicate, http.StatusConflict, "party.duplicate", "A party of that kind with that tax id exists"},
 	{party.ErrEmailTaken, http.StatusConflict, "user.email_taken", "Email already registered"},

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,16 +45,19 @@ type auctionJSON struct {
 	ClosedAt      *time.Time `json:"closed_at"`
 	WinningLender *string    `json:"winning_lender_id"`
 	OfferID       *string    `json:"offer_id"`
+	WinningSpread *int       `json:"winning_spread_bps"`
 	Bids          []bidJSON  `json:"bids"`
 }
 
-// toAuctionJSON shows a lender the winner and the offer only when it won.
+// toAuctionJSON shows every viewer the winning spread, but a lender the
+// winner and the offer only when it won (the cadena.auction.lost notice
+// tells a loser the same).
 func toAuctionJSON(v app.AuctionView, act app.Actor) auctionJSON {
 	a := v.Auction
 	out := auctionJSON{ID: a.ID.String(), ProgramID: a.ProgramID.String(), SupplierID: a.SupplierID.String(), BuyerID: a.BuyerID.String(),
 		Currency: string(a.Currency), Status: a.Status, Face: money.Format(a.Face, a.Currency), InvoiceIDs: make([]string, len(a.InvoiceIDs)),
 		ValueDate: a.ValueDate.Format(time.DateOnly), MaxSpreadBps: a.MaxSpreadBps, OpensAt: a.OpensAt.UTC(), ClosesAt: a.ClosesAt.UTC(),
-		Bids: make([]bidJSON, len(v.Bids))}
+		WinningSpread: v.WinningSpread, Bids: make([]bidJSON, len(v.Bids))}
 	for i, id := range a.InvoiceIDs {
 		out.InvoiceIDs[i] = id.String()
 	}
@@ -61,7 +68,7 @@ func toAuctionJSON(v app.AuctionView, act app.Actor) auctionJSON {
 		t := a.ClosedAt.UTC()
 		out.ClosedAt = &t
 	}
-	if a.WinningLender != nil && (!act.Is(auth.RoleLender) || *a.WinningLender == act.PartyID) {
+	if v.ShowsWinner(act) {
 		w, o := a.WinningLender.String(), a.WinningOffer.String()
 		out.WinningLender, out.OfferID = &w, &o
 	}
@@ -100,18 +107,98 @@ func (h *handlers) placeBid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		SpreadBps *int `json:"spread_bps"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
+	req, err := decodeBid(func(v any) error { return decodeJSON(c, v) }, false)
+	if err != nil {
 		return err
 	}
-	if req.SpreadBps == nil {
-		return validation.Errors{{Field: "spread_bps", Code: "required", Message: "spread_bps is required"}}
-	}
-	b, err := h.app.BidAs(c.Request().Context(), actor(c), id, *req.SpreadBps)
+	b, err := h.app.BidAs(c.Request().Context(), actor(c), id, req.SpreadBps)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toBidJSON(b))
+}
+
+// bidRequest is a decoded, validated bid.
+type bidRequest struct {
+	AuctionID uuid.UUID // only over NATS; HTTP takes it from the path
+	SpreadBps int
+}
+
+// decodeBid is the one decoder of a bid, for the HTTP handler and the NATS
+// bid service (AnswerBid), so a bank gets the same answer either way; decode
+// is decodeJSON over HTTP and decodeBody over NATS. A
+// missing or null spread_bps is required, a negative one out of range.
+// Over NATS the body names the auction (withAuction); over HTTP the path does,
+// and auction_id in the body is an unknown field.
+func decodeBid(decode func(any) error, withAuction bool) (bidRequest, error) {
+	var body struct {
+		AuctionID *string `json:"auction_id"`
+		SpreadBps *int    `json:"spread_bps"`
+	}
+	if err := decode(&body); err != nil {
+		return bidRequest{}, err
+	}
+	if !withAuction && body.AuctionID != nil {
+		return bidRequest{}, validation.Errors{{Field: "auction_id", Code: "unknown_field", Message: "this field is not part of the request"}}
+	}
+	var req bidRequest
+	if withAuction {
+		if body.AuctionID == nil {
+			return req, validation.Errors{{Field: "auction_id", Code: "required", Message: "auction_id is required"}}
+		}
+		id, err := uuid.Parse(*body.AuctionID)
+		if err != nil {
+			return req, offer.ErrAuctionNotFound // as a malformed path id over HTTP
+		}
+		req.AuctionID = id
+	}
+	if err := offer.CheckSpread(body.SpreadBps); err != nil {
+		return req, err
+	}
+	req.SpreadBps = *body.SpreadBps
+	return req, nil
+}
+
+// BidReply answers a bid made over NATS on cadena-rpc.bid.<lender-id>
+// (contracts/rpc/cadena-rpc.bid.reply.json). An accepted bid carries the
+// bid as POST /v1/auctions/{id}/bids returns it; a refusal carries the
+// stable code, title and field errors of the HTTP problem.
+type BidReply struct {
+	Accepted  bool               `json:"accepted"`
+	AuctionID string             `json:"auction_id,omitempty"`
+	SpreadBps *int               `json:"spread_bps,omitempty"`
+	Revisions int                `json:"revisions,omitempty"`
+	PlacedAt  *time.Time         `json:"placed_at,omitempty"`
+	Code      string             `json:"code,omitempty"`
+	Message   string             `json:"message,omitempty"`
+	Errors    []validation.Error `json:"errors,omitempty"`
+}
+
+// AnswerBid serves a NATS bid: lender comes from the subject, never the
+// payload. The checks of the caller (authenticate) and of the body
+// (decodeBid) are the HTTP route's, and refusals go through the one catalog.
+// The error is for the log: set only when the reply is a 5xx.
+func AnswerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (BidReply, error) {
+	b, err := answerBid(ctx, a, lender, body)
+	if err != nil {
+		p := toProblem(err)
+		r := BidReply{Code: p.Code, Message: p.Title, Errors: p.Errors}
+		if p.Status >= 500 {
+			return r, err
+		}
+		return r, nil
+	}
+	bj := toBidJSON(b)
+	return BidReply{Accepted: true, AuctionID: bj.AuctionID, SpreadBps: &bj.SpreadBps, Revisions: bj.Revisions, PlacedAt: &bj.PlacedAt}, nil
+}
+
+func answerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (offer.Bid, error) {
+	if err := a.CheckActor(ctx, app.Actor{PartyID: lender, Role: auth.RoleLender}); err != nil {
+		return offer.Bid{}, err
+	}
+	req, err := decodeBid(func(v any) error { return decodeBody(bytes.NewReader(body), v) }, true)
+	if err != nil {
+		return offer.Bid{}, err
+	}
+	return a.PlaceBid(ctx, lender, req.AuctionID, req.SpreadBps)
 }

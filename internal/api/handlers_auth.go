@@ -41,7 +41,7 @@ func (h *handlers) clientToken(c echo.Context) error {
 	if req.GrantType != "" && req.GrantType != "client_credentials" {
 		return fail(http.StatusBadRequest, codeBadParameter, "Unsupported grant type", "grant_type must be client_credentials")
 	}
-	tok, err := h.app.ClientToken(c.Request().Context(), req.ClientID, req.ClientSecret)
+	tok, err := h.app.ClientToken(c.Request().Context(), req.ClientID, req.ClientSecret, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *handlers) login(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	tok, err := h.app.Login(c.Request().Context(), req.Email, req.Password)
+	tok, err := h.app.Login(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
 		return err
 	}

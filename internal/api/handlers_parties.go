@@ -11,18 +11,25 @@ import (
 )
 
 type partyJSON struct {
-	ID           string    `json:"id"`
-	Kind         string    `json:"kind"`
-	LegalName    string    `json:"legal_name"`
-	Country      string    `json:"country"`
-	TaxID        string    `json:"tax_id"`
-	TaxIDWarning string    `json:"tax_id_warning,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID            string     `json:"id"`
+	Kind          string     `json:"kind"`
+	LegalName     string     `json:"legal_name"`
+	Country       string     `json:"country"`
+	TaxID         string     `json:"tax_id"`
+	TaxIDWarning  string     `json:"tax_id_warning,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	Status        string     `json:"status"`
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
 
 func toPartyJSON(p party.Party) partyJSON {
-	return partyJSON{ID: p.ID.String(), Kind: string(p.Kind), LegalName: p.LegalName, Country: p.Country,
-		TaxID: p.TaxID, TaxIDWarning: p.TaxIDWarning, CreatedAt: p.CreatedAt.UTC()}
+	out := partyJSON{ID: p.ID.String(), Kind: string(p.Kind), LegalName: p.LegalName, Country: p.Country,
+		TaxID: p.TaxID, TaxIDWarning: p.TaxIDWarning, CreatedAt: p.CreatedAt.UTC(), Status: p.Status()}
+	if p.DeactivatedAt != nil {
+		t := p.DeactivatedAt.UTC()
+		out.DeactivatedAt = &t
+	}
+	return out
 }
 
 type listJSON[T any] struct {
@@ -75,6 +82,19 @@ func (h *handlers) getParty(c echo.Context) error {
 		return err
 	}
 	p, err := h.app.GetParty(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toPartyJSON(p))
+}
+
+// deactivateParty stops a party acting on the platform (operators only).
+func (h *handlers) deactivateParty(c echo.Context) error {
+	id, err := pathID(c, "id", party.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	p, err := h.app.DeactivateParty(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

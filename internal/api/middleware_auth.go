@@ -14,8 +14,9 @@ import (
 
 const actorKey = "cadena.actor"
 
-// authenticate verifies the bearer token and stores the actor.
-func authenticate(v *auth.Verifier) echo.MiddlewareFunc {
+// authenticate verifies the bearer token, checks that its party exists, is
+// active and takes its role (app.CheckActor), and stores the actor.
+func authenticate(v *auth.Verifier, a *app.App) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -33,6 +34,9 @@ func authenticate(v *auth.Verifier) echo.MiddlewareFunc {
 			act, err := app.ActorFrom(claims.Principal())
 			if err != nil {
 				return fail(http.StatusUnauthorized, codeTokenInvalid, "Invalid token", "the token has no valid party")
+			}
+			if err := a.CheckActor(c.Request().Context(), act); err != nil {
+				return err
 			}
 			c.Set(actorKey, act)
 			// The outbox records who caused each event, for the audit log.

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
@@ -114,6 +116,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="cadena"`)
+		}
+		var throttled *app.ThrottledError
+		if errors.As(err, &throttled) {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(throttled.RetryAfter()))
 		}
 		body, _ := json.Marshal(p)
 		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")

@@ -50,6 +50,10 @@ func init() { prometheus.MustRegister(requestDuration) }
 func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// Login throttling counts by client address: X-Forwarded-For is believed
+	// only from loopback and private peers (a proxy in front), so a client on
+	// the internet cannot pick its own address.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.Use(middleware.RequestID())
 	e.Use(accessLog(d.Log))
@@ -78,7 +82,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/v1/auth/token", h.clientToken)
 	e.POST("/v1/auth/login", h.login)
 
-	v1 := e.Group("/v1", authenticate(d.Verifier))
+	v1 := e.Group("/v1", authenticate(d.Verifier, d.App))
 	book := d.Bookkeeping
 	if book == nil {
 		book = d.Pool
@@ -89,6 +93,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/parties", h.createParty, allow(operatorOnly...), idem)
 	v1.GET("/parties", h.listParties, allow(anyRole...))
 	v1.GET("/parties/:id", h.getParty, allow(anyRole...))
+	v1.POST("/parties/:id/deactivate", h.deactivateParty, allow(operatorOnly...), idem)
 	v1.POST("/parties/:id/bank-accounts", h.addBankAccount, allow(anyRole...), idem)
 	v1.GET("/parties/:id/bank-accounts", h.listBankAccounts, allow(anyRole...))
 	v1.POST("/parties/:id/users", h.createUser, allow(operatorOnly...), idem)
@@ -107,7 +112,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/invoices", h.listInvoices, allow(anyRole...))
 	v1.GET("/invoices/:id", h.getInvoice, allow(anyRole...))
 	v1.POST("/invoices/:id/cancel", h.cancelInvoice, allow(buyerOnly...), idem)
-	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier), allow(buyerOnly...),
+	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier, d.App), allow(buyerOnly...),
 		middleware.BodyLimit(strconv.FormatInt(d.MaxBatchBytes, 10)+"B"), idem)
 	v1.GET("/invoice-batches/:id", h.getBatch, allow(operatorBuyer...))
 
@@ -143,7 +148,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/financings/:id/funding-confirmation", h.confirmLeg(settlement.Disbursement), allow(lenderOnly...), idem)
 	v1.POST("/financings/:id/repayment-confirmation", h.confirmLeg(settlement.Repayment), allow(lenderOnly...), idem)
 	v1.GET("/payment-files", h.paymentFile, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
-	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier), allow(operatorLenderOnly...),
+	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier, d.App), allow(operatorLenderOnly...),
 		middleware.BodyLimit(strconv.Itoa(iso20022.MaxCamt054Bytes)+"B"), idem)
 	v1.GET("/bank-statements/:id", h.getStatement, allow(operatorLenderOnly...))
 	v1.GET("/ledger/trial-balance", h.trialBalance, allow(operatorOnly...))

@@ -39,8 +39,11 @@ type App struct {
 	// commits, so the outbox relay publishes its events at once (the server
 	// points it at the relay's Wake); nil in tools without a relay.
 	Committed func()
+	// Throttle is the login throttling policy (zero fields: auth.DefaultThrottle).
+	Throttle auth.Throttle
 
 	calendars calendarCache
+	actors    actorCache
 	programs  sync.Map // uuid.UUID → program.Program; programs are immutable
 }
 

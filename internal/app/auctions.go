@@ -52,7 +52,7 @@ type BidEvent struct {
 	PlacedAt  time.Time `json:"placed_at"`
 }
 
-// ClosedEvent is the payload of cadena.auction.closed, .won and .lost.
+// ClosedEvent is the payload of cadena.auction.closed and .won.
 type ClosedEvent struct {
 	AuctionID     uuid.UUID  `json:"auction_id"`
 	ProgramID     uuid.UUID  `json:"program_id"`
@@ -62,6 +62,18 @@ type ClosedEvent struct {
 	OfferID       *uuid.UUID `json:"offer_id"`
 	Outcome       string     `json:"outcome"` // awarded, no_bids, not_priced
 	ClosedAt      time.Time  `json:"closed_at"`
+}
+
+// LostEvent is the payload of cadena.auction.lost. A losing bank learns the
+// winning spread, as the market discloses the winning rate, but neither the
+// winner nor its offer: GET /v1/auctions/{id} shows a loser the same.
+type LostEvent struct {
+	AuctionID     uuid.UUID `json:"auction_id"`
+	ProgramID     uuid.UUID `json:"program_id"`
+	Bids          int       `json:"bids"`
+	WinningSpread *int      `json:"winning_spread_bps"`
+	Outcome       string    `json:"outcome"`
+	ClosedAt      time.Time `json:"closed_at"`
 }
 
 // OpenAuction is a supplier's early-payment request: its invoices move to
@@ -82,7 +94,8 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 		if err != nil {
 			return err
 		}
-		now := a.now()
+		// The one place auction times are made: truncated as stored, so every route shows the same instant.
+		now := offer.Instant(a.now())
 		window := time.Duration(b.program.AuctionWindowMinutes) * time.Minute
 		au = offer.Auction{ID: uuid.Must(uuid.NewV7()), ProgramID: b.program.ID, SupplierID: act.PartyID, BuyerID: b.program.BuyerID,
 			Currency: b.program.Currency, Status: offer.AuctionOpen, Face: b.face, ValueDate: b.value, MaxSpreadBps: b.program.MaxSpreadBps,
@@ -121,10 +134,20 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 }
 
 // AuctionView is an auction with the bids the caller may see: all of them
-// for its supplier and operators, only its own for a lender.
+// for its supplier and operators, only its own for a lender. WinningSpread
+// is set once the auction is awarded, for every viewer; the winner's
+// identity and offer are the caller's to see only if it may (see
+// ShowsWinner), as in the cadena.auction.lost notice.
 type AuctionView struct {
 	offer.Auction
-	Bids []offer.Bid
+	Bids          []offer.Bid
+	WinningSpread *int
+}
+
+// ShowsWinner reports whether act may learn who won and the winning offer:
+// the supplier and operators, and the winning lender itself.
+func (v AuctionView) ShowsWinner(act Actor) bool {
+	return v.WinningLender != nil && (!act.Is(auth.RoleLender) || *v.WinningLender == act.PartyID)
 }
 
 // GetAuction loads an auction the caller may see.
@@ -141,6 +164,9 @@ func (a *App) GetAuction(ctx context.Context, act Actor, id uuid.UUID) (AuctionV
 		return AuctionView{}, err
 	}
 	v := AuctionView{Auction: au, Bids: []offer.Bid{}}
+	if best, ok := offer.Best(bids); ok && au.WinningLender != nil && best.LenderID == *au.WinningLender {
+		v.WinningSpread = &best.SpreadBps
+	}
 	for _, b := range bids {
 		if !act.Is(auth.RoleLender) || b.LenderID == act.PartyID {
 			v.Bids = append(v.Bids, b)
@@ -171,7 +197,7 @@ func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, sprea
 		if err != nil {
 			return err
 		}
-		now := a.now()
+		now := offer.Instant(a.now())
 		if err := au.CheckBid(spreadBps, lines[0].Available(), prev, now); err != nil {
 			return err
 		}
@@ -265,12 +291,15 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 	if err := a.emit(ctx, tx, event.AuctionClosed, ev); err != nil {
 		return err
 	}
+	lost := LostEvent{AuctionID: ev.AuctionID, ProgramID: ev.ProgramID, Bids: ev.Bids, WinningSpread: ev.WinningSpread, Outcome: ev.Outcome, ClosedAt: ev.ClosedAt}
 	for _, b := range bids {
-		typ := event.AuctionLost
+		var err error
 		if au.WinningLender != nil && *au.WinningLender == b.LenderID {
-			typ = event.AuctionWon
+			err = a.emitToLender(ctx, tx, b.LenderID, event.AuctionWon, ev)
+		} else {
+			err = a.emitToLender(ctx, tx, b.LenderID, event.AuctionLost, lost)
 		}
-		if err := a.emitToLender(ctx, tx, b.LenderID, typ, ev); err != nil {
+		if err != nil {
 			return err
 		}
 	}

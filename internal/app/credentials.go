@@ -67,8 +67,8 @@ type CredentialEvent struct {
 }
 
 // Login exchanges email and password for a token (see Authenticate).
-func (a *App) Login(ctx context.Context, email, password string) (Token, error) {
-	act, err := a.Authenticate(ctx, email, password)
+func (a *App) Login(ctx context.Context, email, password, addr string) (Token, error) {
+	act, err := a.Authenticate(ctx, email, password, addr)
 	if err != nil {
 		return Token{}, err
 	}
@@ -112,17 +112,22 @@ func (a *App) CreateAPIClient(ctx context.Context, act Actor, partyID uuid.UUID,
 	return NewAPIClient{APIClient: c, Secret: secret}, nil
 }
 
-// ClientToken exchanges API client credentials for a token.
-func (a *App) ClientToken(ctx context.Context, clientID, secret string) (Token, error) {
-	c, err := partydb.APIClientByClientID(ctx, a.Pool, clientID)
-	if errors.Is(err, party.ErrNotFound) {
-		return Token{}, ErrBadCredentials
-	}
+// ClientToken exchanges API client credentials, sent from client address
+// addr, for a token; repeated failures are throttled as logins are.
+func (a *App) ClientToken(ctx context.Context, clientID, secret, addr string) (Token, error) {
+	var c party.APIClient
+	err := a.guardLogin(ctx, newLoginKeys("client", clientID, addr), func() (err error) {
+		c, err = partydb.APIClientByClientID(ctx, a.Pool, clientID)
+		if errors.Is(err, party.ErrNotFound) || err == nil && !auth.CheckClientSecret(c.SecretHash, secret) {
+			return ErrBadCredentials
+		}
+		return err
+	})
 	if err != nil {
 		return Token{}, err
 	}
-	if !auth.CheckClientSecret(c.SecretHash, secret) {
-		return Token{}, ErrBadCredentials
+	if err := a.CheckActor(ctx, Actor{Subject: c.ClientID, PartyID: c.PartyID, Role: auth.Role(c.Role)}); err != nil {
+		return Token{}, err
 	}
 	return a.issue(c.ClientID, c.PartyID, auth.Role(c.Role))
 }

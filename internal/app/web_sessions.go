@@ -37,11 +37,25 @@ type WebSession struct {
 	LastSeen  time.Time
 }
 
-// Authenticate checks a person's email and password and returns who they
-// act as; Login mints a token from it, the portal keeps it server-side.
-// Unknown emails spend the same hashing time as wrong passwords, so timing
-// does not reveal accounts.
-func (a *App) Authenticate(ctx context.Context, email, password string) (Actor, error) {
+// Authenticate checks a person's email and password, sent from client
+// address addr, and returns who they act as; Login mints a token from it,
+// the portal keeps it server-side. Repeated failures for the email or from
+// the address are throttled (guardLogin). Unknown emails spend the same
+// hashing time as wrong passwords, so timing does not reveal accounts.
+func (a *App) Authenticate(ctx context.Context, email, password, addr string) (Actor, error) {
+	var act Actor
+	err := a.guardLogin(ctx, newLoginKeys("account", email, addr), func() (err error) {
+		act, err = a.checkPassword(ctx, email, password)
+		return err
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	// Said only after the right password, so it reveals nothing to a guesser.
+	return act, a.CheckActor(ctx, act)
+}
+
+func (a *App) checkPassword(ctx context.Context, email, password string) (Actor, error) {
 	u, err := partydb.UserByEmail(ctx, a.Pool, strings.TrimSpace(email))
 	if errors.Is(err, party.ErrNotFound) {
 		auth.DummyCheck(password)
@@ -69,10 +83,10 @@ func sessionHash(id string) []byte {
 	return h[:]
 }
 
-// StartWebSession logs a person in and returns the new session's id for the
+// StartWebSession logs a person in (from client address addr) and returns the new session's id for the
 // cookie. Every login gets a fresh id, so a planted cookie is never adopted.
-func (a *App) StartWebSession(ctx context.Context, email, password string) (string, WebSession, error) {
-	act, err := a.Authenticate(ctx, email, password)
+func (a *App) StartWebSession(ctx context.Context, email, password, addr string) (string, WebSession, error) {
+	act, err := a.Authenticate(ctx, email, password, addr)
 	if err != nil {
 		return "", WebSession{}, err
 	}
@@ -108,7 +122,11 @@ func (a *App) WebSession(ctx context.Context, id string) (WebSession, error) {
 	}
 	s.Actor.Role = auth.Role(role)
 	now := a.now()
-	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) >= WebSessionIdle {
+	err = a.CheckActor(ctx, s.Actor)
+	if err != nil && !errors.Is(err, ErrPartyInactive) && !errors.Is(err, ErrActorMismatch) {
+		return WebSession{}, err
+	}
+	if err != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) >= WebSessionIdle {
 		_ = a.EndWebSession(ctx, id)
 		return WebSession{}, ErrNoWebSession
 	}

@@ -34,6 +34,8 @@ const (
 	PartyUserCreated        = "cadena.party.user_created"
 	PartyAPIClientCreated   = "cadena.party.api_client_created"
 	PartyTokenMinted        = "cadena.party.token_minted"
+	PartyDeactivated        = "cadena.party.deactivated"
+	AuthLoginThrottled      = "cadena.auth.login_throttled"
 	ProgramCreated          = "cadena.program.created"
 	ProgramSupplierEnrolled = "cadena.program.supplier_enrolled"
 	ProgramLenderEnrolled   = "cadena.program.lender_enrolled"
@@ -65,7 +67,7 @@ const (
 
 // Types lists every event type the platform emits; the contract test checks
 // each has a schema in contracts/events.
-var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, PartyAPIClientCreated, PartyTokenMinted, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
+var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, PartyAPIClientCreated, PartyTokenMinted, PartyDeactivated, AuthLoginThrottled, ProgramCreated, ProgramSupplierEnrolled, ProgramLenderEnrolled,
 	ReferenceRatePublished, CalendarOverrideChanged,
 	InvoicePublished, InvoiceBatchPublished, InvoiceCancelled, InvoiceExpired, InvoiceNetted,
 	StandingOfferChanged, AuctionOpened, AuctionBidPlaced, AuctionClosed, AuctionWon, AuctionLost, FinancingAccepted, OfferExpired,

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/validation"
 )
 
 // Auction statuses.
@@ -44,15 +45,36 @@ type Bid struct {
 	Revisions int
 }
 
+// Instant is how auction and bid times are kept: UTC to the microsecond,
+// PostgreSQL's precision, so a POST answers the same instant a later GET
+// reads back.
+func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// CheckSpread is the validation of a bid's spread_bps, whichever way the bid
+// arrives (HTTP or NATS): required, and never negative (the contract's
+// minimum 0). The program's cap is a business rule, checked by CheckBid.
+func CheckSpread(bps *int) error {
+	switch {
+	case bps == nil:
+		return validation.Errors{{Field: "spread_bps", Code: "required", Message: "spread_bps is required"}}
+	case *bps < 0:
+		return validation.Errors{{Field: "spread_bps", Code: "out_of_range", Message: "spread_bps must be 0 or more"}}
+	}
+	return nil
+}
+
 // CheckBid applies the auction rules to a bid at now: the auction must be
 // open, the spread within the cap, and the lender's available limit must
 // cover the auction's face. prev is the lender's current bid, if any: a new
 // bid must lower it.
 func (a Auction) CheckBid(spreadBps int, available decimal.Decimal, prev *Bid, now time.Time) error {
+	if err := CheckSpread(&spreadBps); err != nil {
+		return err
+	}
 	switch {
 	case a.Status != AuctionOpen || !now.Before(a.ClosesAt):
 		return ErrAuctionClosed
-	case spreadBps < 0 || spreadBps > a.MaxSpreadBps:
+	case spreadBps > a.MaxSpreadBps:
 		return ErrBidAboveCap
 	case available.LessThan(a.Face):
 		return ErrBidOverLimit

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"github.com/cadena-finance/cadena/internal/validation"
 )
 
 var t0 = time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC)
@@ -97,7 +99,6 @@ func TestBidRulesAndBest(t *testing.T) {
 		{300, avail, nil, t0, nil},
 		{500, avail, nil, t0, nil},
 		{501, avail, nil, t0, ErrBidAboveCap},
-		{-1, avail, nil, t0, ErrBidAboveCap},
 		{300, decimal.RequireFromString("99999.99"), nil, t0, ErrBidOverLimit},
 		{299, avail, prev, t0, nil},
 		{300, avail, prev, t0, ErrBidNotImprovment},
@@ -106,6 +107,18 @@ func TestBidRulesAndBest(t *testing.T) {
 		if err := a.CheckBid(c.spread, c.avail, c.prev, c.at); !errors.Is(err, c.err) && (err != nil || c.err != nil) {
 			t.Errorf("bid %d: %v, want %v", c.spread, err, c.err)
 		}
+	}
+	// A negative spread is invalid input (the contract's minimum 0), not a
+	// business refusal, even on a closed auction.
+	for _, at := range []time.Time{t0, t0.Add(time.Hour)} {
+		var ve validation.Errors
+		if err := a.CheckBid(-1, avail, nil, at); !errors.As(err, &ve) || ve[0].Field != "spread_bps" || errors.Is(err, ErrBidAboveCap) {
+			t.Errorf("bid -1 at %s: %v, want a validation error on spread_bps", at, err)
+		}
+	}
+	var ve validation.Errors
+	if err := CheckSpread(nil); !errors.As(err, &ve) || ve[0].Code != "required" {
+		t.Errorf("missing spread: %v, want required", err)
 	}
 	l1, l2, l3 := uuid.New(), uuid.New(), uuid.New()
 	best, ok := Best([]Bid{{LenderID: l1, SpreadBps: 300, PlacedAt: t0.Add(time.Minute)}, {LenderID: l2, SpreadBps: 300, PlacedAt: t0},

@@ -34,6 +34,8 @@ var (
 	ErrDuplicate    = errors.New("a party of that kind with that tax id exists")
 	ErrEmailTaken   = errors.New("email already registered")
 	ErrAccountTaken = errors.New("bank account already registered")
+	// ErrSelfDeactivation: an operator may not lock its own party out.
+	ErrSelfDeactivation = errors.New("a party cannot deactivate itself")
 )
 
 // Party is a legal entity on the platform.
@@ -45,7 +47,25 @@ type Party struct {
 	TaxID        string
 	TaxIDWarning string
 	CreatedAt    time.Time
+	// DeactivatedAt is set when an operator deactivates the party: its
+	// people and clients can no longer log in or use their tokens.
+	DeactivatedAt *time.Time
 }
+
+// Active reports whether the party may still act on the platform.
+func (p Party) Active() bool { return p.DeactivatedAt == nil }
+
+// Status is "active" or "deactivated", as the API shows it.
+func (p Party) Status() string {
+	if p.Active() {
+		return "active"
+	}
+	return "deactivated"
+}
+
+// Admits reports whether a credential in role may act for p: a person's or
+// client's role is always its party's kind.
+func (p Party) Admits(role string) bool { return string(p.Kind) == role }
 
 // Draft is the unvalidated input for a new party.
 type Draft struct {

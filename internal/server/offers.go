@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,62 +98,28 @@ func (s *Server) closeAuctions(ctx context.Context) {
 	}
 }
 
-// BidRequest is a bid over NATS, on cadena-rpc.bid.<lender-id>.
-type BidRequest struct {
-	AuctionID string `json:"auction_id"`
-	SpreadBps int    `json:"spread_bps"`
-}
-
-// BidReply answers a NATS bid; Code is the same stable code the HTTP API uses.
-type BidReply struct {
-	Accepted  bool   `json:"accepted"`
-	Code      string `json:"code,omitempty"`
-	Message   string `json:"message,omitempty"`
-	SpreadBps int    `json:"spread_bps,omitempty"`
-	Revisions int    `json:"revisions,omitempty"`
-}
-
 // answerBid places a bid for the lender named by the subject, never the
 // payload: the server lets a lender publish only on its own bid subject.
+// api.AnswerBid decodes and answers it as the HTTP route would.
 func (s *Server) answerBid(m *nats.Msg) {
-	reply := func(r BidReply) {
-		if m.Reply != "" {
-			b, _ := json.Marshal(r)
-			_ = m.Respond(b)
-		}
-	}
+	var r api.BidReply
 	id, ok := natsauth.LenderOfBid(m.Subject)
 	lender, err := uuid.Parse(id)
 	if !ok || err != nil {
-		reply(BidReply{Code: "bid.not_enrolled", Message: "unknown bidder"})
-		return
-	}
-	var req BidRequest
-	dec := json.NewDecoder(bytes.NewReader(m.Data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		reply(BidReply{Code: "request.malformed_json", Message: "send {\"auction_id\": \"…\", \"spread_bps\": 300}"})
-		return
-	}
-	auction, perr := uuid.Parse(req.AuctionID)
-	if perr != nil {
-		reply(BidReply{Code: "auction.not_found", Message: "auction_id is not an auction"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	// The audit log records the bidder, authenticated by the subject.
-	ctx = event.WithActor(ctx, event.Actor{Subject: "nats:" + m.Subject, PartyID: id, Role: "lender"})
-	b, err := s.App.PlaceBid(ctx, lender, auction, req.SpreadBps)
-	if err != nil {
-		status, code, title := api.Classify(err)
-		if status >= 500 {
+		r = api.BidReply{Code: "bid.not_enrolled", Message: "unknown bidder"}
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		// The audit log records the bidder, authenticated by the subject.
+		ctx = event.WithActor(ctx, event.Actor{Subject: "nats:" + m.Subject, PartyID: id, Role: "lender"})
+		if r, err = api.AnswerBid(ctx, s.App, lender, m.Data); err != nil {
 			s.Log.Error("nats bid", "lender", id, "err", err)
 		}
-		reply(BidReply{Code: code, Message: title})
-		return
 	}
-	reply(BidReply{Accepted: true, SpreadBps: b.SpreadBps, Revisions: b.Revisions})
+	if m.Reply != "" {
+		b, _ := json.Marshal(r)
+		_ = m.Respond(b)
+	}
 }
 
 // notifyBatch is the most events the notifier applies in one transaction.

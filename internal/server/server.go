@@ -114,7 +114,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, keys func(di
 	if s.Keys, err = keys(cfg.KeyDir); err != nil {
 		return nil, fmt.Errorf("signing keys in %s: %w", cfg.KeyDir, err)
 	}
-	s.App = &app.App{Pool: s.Pool, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays}
+	s.App = &app.App{Pool: s.Pool, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays, Throttle: cfg.LoginThrottle}
 	if s.Keys == nil {
 		return s, nil
 	}

@@ -226,3 +226,56 @@ func TestOpenMissingDatabaseIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// The NATS bid service answers a real request as the HTTP route would: a
+// bid without spread_bps is validation.failed, never a 0 bp bid, and the
+// reply has the contract's shape.
+func TestNATSBidIsValidatedLikeHTTP(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		_ = s.Shutdown(sctx)
+	})
+	if err := s.StartNATS(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	if err := s.Serve(ln); err != nil {
+		t.Fatal(err)
+	}
+	lender, err := s.App.CreateParty(ctx, app.System, party.Draft{Kind: "lender", LegalName: "Banco", Country: "MX", TaxID: "BNO010203AB1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := lender.ID.String()
+	creds, err := s.NATSKeys.LenderCreds(id, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, _ := natsauth.ConnectOption(creds)
+	nc, err := nats.Connect("nats://127.0.0.1:"+strconv.Itoa(cfg.NATSPort), opt, nats.CustomInboxPrefix(natsauth.InboxPrefix(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, body := range []string{`{"auction_id":"0190a1b2-0000-7000-8000-000000000001"}`, `{"auction_id":"0190a1b2-0000-7000-8000-000000000001","spread_bps":null}`} {
+		msg, err := nc.Request(natsauth.BidSubject(id), []byte(body), 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Accepted bool
+			Code     string
+			Errors   []struct{ Field, Code string }
+		}
+		if err := json.Unmarshal(msg.Data, &r); err != nil || r.Accepted || r.Code != "validation.failed" || len(r.Errors) != 1 || r.Errors[0].Field != "spread_bps" {
+			t.Fatalf("%s: reply %s", body, msg.Data)
+		}
+	}
+}

@@ -82,6 +82,7 @@ var catalog = map[string]map[string]string{
 		"holidays.save": "Guardar ajuste",
 
 		"code.bad_credentials": "El correo o la contraseña no son correctos.",
+		"code.throttled":       "Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo.",
 		"code.file_required":   "Elija un archivo CSV.", "code.file_too_large": "El archivo pasa de 1 MB; use la herramienta de línea de comandos para archivos grandes.",
 		"code.csv_encoding": "El archivo no está en UTF-8. En Excel: «Guardar como» › «CSV UTF-8».",
 		"code.csv_header":   "Falta el renglón de encabezados o nombra columnas desconocidas.", "code.csv_syntax": "El archivo no es un CSV válido (revise las comillas).",
@@ -268,6 +269,7 @@ var catalog = map[string]map[string]string{
 		"holidays.save": "Save override",
 
 		"code.bad_credentials": "The email or the password is wrong.",
+		"code.throttled":       "Too many failed attempts. Wait a few minutes and try again.",
 		"code.file_required":   "Choose a CSV file.", "code.file_too_large": "The file is over 1 MB; use the command-line tool for large files.",
 		"code.csv_encoding": "The file is not UTF-8. In Excel: “Save as” › “CSV UTF-8”.",
 		"code.csv_header":   "The header row is missing or names unknown columns.", "code.csv_syntax": "The file is not valid CSV (check the quotes).",

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,11 +26,18 @@ func (p *portal) loginForm(c echo.Context, pg *page) error {
 
 func (p *portal) login(c echo.Context, pg *page) error {
 	email := c.FormValue("email")
-	id, s, err := p.app.StartWebSession(c.Request().Context(), email, c.FormValue("password"))
-	if errors.Is(err, app.ErrBadCredentials) {
+	id, s, err := p.app.StartWebSession(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
+	var throttled *app.ThrottledError
+	switch {
+	case errors.Is(err, app.ErrBadCredentials):
 		pg.Errors = validation.Errors{{Field: "email", Code: "bad_credentials"}}
 		pg.Data = loginData{Next: localPath(c.FormValue("next"), ""), Email: email}
 		return p.render(c, http.StatusUnauthorized, "login", pg)
+	case errors.As(err, &throttled):
+		c.Response().Header().Set("Retry-After", strconv.Itoa(throttled.RetryAfter()))
+		pg.Errors = validation.Errors{{Field: "email", Code: "throttled"}}
+		pg.Data = loginData{Next: localPath(c.FormValue("next"), ""), Email: email}
+		return p.render(c, http.StatusTooManyRequests, "login", pg)
 	}
 	if err != nil {
 		return err

@@ -134,7 +134,7 @@ func TestSessionTimeouts(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	clock := &app.App{Pool: e.S.Pool, Now: func() time.Time { return now }}
-	id, _, err := clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword)
+	id, _, err := clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSessionTimeouts(t *testing.T) {
 	if _, err := clock.WebSession(ctx, id); err != app.ErrNoWebSession {
 		t.Fatalf("idle session still live: %v", err)
 	}
-	id, _, _ = clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword)
+	id, _, _ = clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
 	for i := 0; i < 17; i++ { // 8 h 30 min of steady use
 		now = now.Add(30*time.Minute - time.Second)
 		_, err = clock.WebSession(ctx, id)

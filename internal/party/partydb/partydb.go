@@ -5,6 +5,7 @@ package partydb
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -14,12 +15,12 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/db"
 )
 
-const partyCols = "id, kind, legal_name, country, tax_id, coalesce(tax_id_warning, ''), created_at"
+const partyCols = "id, kind, legal_name, country, tax_id, coalesce(tax_id_warning, ''), created_at, deactivated_at"
 
 func scanParty(r pgx.Row) (party.Party, error) {
 	var p party.Party
 	var kind string
-	err := r.Scan(&p.ID, &kind, &p.LegalName, &p.Country, &p.TaxID, &p.TaxIDWarning, &p.CreatedAt)
+	err := r.Scan(&p.ID, &kind, &p.LegalName, &p.Country, &p.TaxID, &p.TaxIDWarning, &p.CreatedAt, &p.DeactivatedAt)
 	p.Kind = party.Kind(kind)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, party.ErrNotFound
@@ -40,6 +41,17 @@ func Insert(ctx context.Context, q db.Querier, p party.Party) error {
 // Get loads one party.
 func Get(ctx context.Context, q db.Querier, id uuid.UUID) (party.Party, error) {
 	return scanParty(q.QueryRow(ctx, "SELECT "+partyCols+" FROM parties WHERE id = $1", id))
+}
+
+// Deactivate marks a party deactivated at at, once: it returns the party
+// and whether this call changed it.
+func Deactivate(ctx context.Context, q db.Querier, id uuid.UUID, at time.Time) (party.Party, bool, error) {
+	p, err := scanParty(q.QueryRow(ctx, "UPDATE parties SET deactivated_at = $2 WHERE id = $1 AND deactivated_at IS NULL RETURNING "+partyCols, id, at))
+	if errors.Is(err, party.ErrNotFound) {
+		p, err = Get(ctx, q, id)
+		return p, false, err
+	}
+	return p, err == nil, err
 }
 
 // FindByTaxID loads the party of a kind with that normalised tax id.

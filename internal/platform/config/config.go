@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/cadena-finance/cadena/internal/auth"
 )
 
 // Config is every setting the binary reads.
@@ -34,6 +36,7 @@ type Config struct {
 	ReminderDays    int // business days before maturity of the repayment reminder
 	ShutdownTimeout time.Duration
 	PprofAddr       string // empty: no profiling listener
+	LoginThrottle   auth.Throttle
 }
 
 // The embedded NATS server's address by default; 4222 is left to a system
@@ -70,6 +73,11 @@ var Variables = [][3]string{
 	{"CADENA_REFERENCE_RATE_MAX_AGE_DAYS", "3", "business days a reference rate may be old before quoting stops"},
 	{"CADENA_MATURITY_REMINDER_DAYS", "3", "business days before maturity that cadena.financing.repayment_reminder goes out"},
 	{"CADENA_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and the relay"},
+	{"CADENA_LOGIN_MAX_FAILURES", "5", "failed logins for one account (email or API client) before it is locked"},
+	{"CADENA_LOGIN_ADDRESS_MAX_FAILURES", "20", "failed logins from one client address before it is locked"},
+	{"CADENA_LOGIN_WINDOW", "15m", "failures are forgotten after this long without a failure or a lock"},
+	{"CADENA_LOGIN_BACKOFF", "1m", "first lock; each further failure doubles it"},
+	{"CADENA_LOGIN_BACKOFF_MAX", "1h", "longest lock"},
 	{"CADENA_PPROF_ADDR", "(unset: off)", "loopback address for Go's /debug/pprof profiles, for operators measuring a server"},
 }
 
@@ -105,6 +113,14 @@ func Load() (Config, error) {
 	set("CADENA_PLATFORM_MAX_SPREAD_BPS", func(n string) (e error) { c.PlatformMaxBps, e = strconv.Atoi(env(n, "700")); return })
 	set("CADENA_REFERENCE_RATE_MAX_AGE_DAYS", func(n string) (e error) { c.RateMaxAgeDays, e = strconv.Atoi(env(n, "3")); return })
 	set("CADENA_MATURITY_REMINDER_DAYS", func(n string) (e error) { c.ReminderDays, e = strconv.Atoi(env(n, "3")); return })
+	set("CADENA_LOGIN_MAX_FAILURES", func(n string) (e error) { c.LoginThrottle.Failures, e = strconv.Atoi(env(n, "5")); return })
+	set("CADENA_LOGIN_ADDRESS_MAX_FAILURES", func(n string) (e error) {
+		c.LoginThrottle.AddressFailures, e = strconv.Atoi(env(n, "20"))
+		return
+	})
+	set("CADENA_LOGIN_WINDOW", func(n string) (e error) { c.LoginThrottle.Window, e = time.ParseDuration(env(n, "15m")); return })
+	set("CADENA_LOGIN_BACKOFF", func(n string) (e error) { c.LoginThrottle.Backoff, e = time.ParseDuration(env(n, "1m")); return })
+	set("CADENA_LOGIN_BACKOFF_MAX", func(n string) (e error) { c.LoginThrottle.MaxBackoff, e = time.ParseDuration(env(n, "1h")); return })
 	set("CADENA_SHUTDOWN_TIMEOUT", func(n string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(env(n, "20s")); return })
 	if err != nil {
 		return c, err
@@ -118,6 +134,9 @@ func Load() (Config, error) {
 	}
 	if c.RateMaxAgeDays < 1 || c.RateMaxAgeDays > 30 {
 		return c, fmt.Errorf("CADENA_REFERENCE_RATE_MAX_AGE_DAYS must be between 1 and 30")
+	}
+	if t := c.LoginThrottle; t.Failures < 1 || t.AddressFailures < 1 || t.Window <= 0 || t.Backoff <= 0 || t.MaxBackoff < t.Backoff {
+		return c, fmt.Errorf("CADENA_LOGIN_*: failures must be at least 1, and 0 < CADENA_LOGIN_BACKOFF <= CADENA_LOGIN_BACKOFF_MAX, CADENA_LOGIN_WINDOW > 0")
 	}
 	if c.ReminderDays < 1 || c.ReminderDays > 30 {
 		return c, fmt.Errorf("CADENA_MATURITY_REMINDER_DAYS must be between 1 and 30")
