@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
@@ -49,7 +50,7 @@ func toStatementJSON(s settlement.Statement) statementJSON {
 	}
 	for i, e := range s.Entries {
 		j := statementEntryJSON{Line: e.Line, EntryReference: e.EntryReference, BankReference: e.BankReference, EndToEndID: e.EndToEndID,
-			Amount: e.Amount.String(), Currency: string(e.Currency), CreditDebit: string(e.CreditDebit), Status: e.Status,
+			Amount: money.Format(e.Amount, e.Currency), Currency: string(e.Currency), CreditDebit: string(e.CreditDebit), Status: e.Status,
 			Outcome: string(e.Outcome), Reason: e.Reason, Leg: string(e.Leg)}
 		if e.FinancingID != nil {
 			id := e.FinancingID.String()

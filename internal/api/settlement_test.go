@@ -532,9 +532,13 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 		}
 	}
 	s.paymentFile(t, s.op, "disbursement", "2026-11-20")
-	st := s.upload(t, lender, s.camt(t, "M-1", uuid.MustParse(fin.LenderID), camtItem{"NOT-OURS-1", "B-1", "1.00", iso20022.Credit}))
+	st := s.upload(t, lender, s.camt(t, "M-1", uuid.MustParse(fin.LenderID), camtItem{"NOT-OURS-1", "B-1", "120784.50", iso20022.Credit}))
 	if st.Counts["unmatched"] != 1 {
 		t.Fatalf("foreign entry %+v", st)
+	}
+	// Amounts keep the currency's scale, as uploaded and as read back.
+	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements/" + st.ID, Token: lender}); !strings.Contains(string(r.Body), `"amount":"120784.50"`) {
+		t.Fatalf("statement amount lost its scale: %s", r.Body)
 	}
 	otherLender := s.lender
 	if lender == s.lender {

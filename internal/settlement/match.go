@@ -120,7 +120,7 @@ func Match(it Item, want Payment, stored *Stored, status financing.Status, accts
 	v, err := Judge(want, stored, c)
 	switch {
 	case err == ErrAmountMismatch:
-		return Mismatched, fmt.Sprintf("amount %s %s, expected %s %s", it.Amount.String(), it.Currency, money.Format(want.Amount, want.Currency), want.Currency)
+		return Mismatched, fmt.Sprintf("amount %s %s, expected %s %s", money.Format(it.Amount, it.Currency), it.Currency, money.Format(want.Amount, want.Currency), want.Currency)
 	case err == ErrAlreadyConfirmed:
 		return Mismatched, "the " + string(want.Leg) + " is already confirmed with another bank reference"
 	case v == Duplicate:

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/financing"
+	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 )
 
@@ -109,18 +110,23 @@ func ForFile(ctx context.Context, tx pgx.Tx, repayment bool, debtor uuid.UUID, d
 // Line is a lender's credit line in a program with its recorded exposure.
 type Line struct {
 	ProgramID, LenderID uuid.UUID
+	Currency            money.Currency // the program's
 	Exposure            decimal.Decimal
 }
 
 // Lines returns every program lender line.
 func Lines(ctx context.Context, q db.Querier) ([]Line, error) {
-	rows, err := q.Query(ctx, "SELECT program_id, lender_id, exposure FROM program_lenders ORDER BY program_id, lender_id")
+	rows, err := q.Query(ctx, `SELECT l.program_id, l.lender_id, p.currency, l.exposure FROM program_lenders l JOIN programs p ON p.id = l.program_id
+		ORDER BY l.program_id, l.lender_id`)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Line, error) {
 		var l Line
-		return l, r.Scan(&l.ProgramID, &l.LenderID, &l.Exposure)
+		var cur string
+		err := r.Scan(&l.ProgramID, &l.LenderID, &cur, &l.Exposure)
+		l.Currency = money.Currency(cur)
+		return l, err
 	})
 }
 
