@@ -305,6 +305,11 @@ func TestSettlementEndToEnd(t *testing.T) {
 	if got := s.financing(t, fin.ID).Status; got != "due" {
 		t.Fatalf("after a wrong amount: %s", got)
 	}
+	// The same file again is judged no more: nothing is held twice.
+	again := s.upload(t, lender, s.camt(t, "MSG-R0", lenderID, camtItem{re2e, "BNK-R-0", "99999.99", iso20022.Credit}))
+	if again.Counts["duplicate"] != 1 || again.Counts["mismatched"] != 0 || again.DuplicateOf == nil || *again.DuplicateOf != wrong.ID {
+		t.Fatalf("re-uploaded mismatched statement %+v", again)
+	}
 	// The right one settles it.
 	ok := s.upload(t, lender, s.camt(t, "MSG-R1", lenderID, camtItem{re2e, "BNK-R-1", "100000.00", iso20022.Credit}))
 	if ok.Counts["matched"] != 1 {

@@ -32,7 +32,8 @@ func (e *StatementError) Unwrap() []error {
 // confirmation would, in the same transaction as every other item, so a
 // statement is applied whole or not at all. Duplicates are ignored;
 // unmatched and mismatched items are kept for an operator and never
-// applied. A lender's statement can only confirm the lender's own
+// applied. A message the same party uploaded before is recorded as its
+// duplicate and judged no more: every item comes out duplicate. A lender's statement can only confirm the lender's own
 // financings; anything else reads as unmatched, so nothing leaks.
 func (a *App) UploadStatement(ctx context.Context, act Actor, r io.Reader) (settlement.Statement, error) {
 	if !act.Is(auth.RoleOperator, auth.RoleLender) {
@@ -46,23 +47,32 @@ func (a *App) UploadStatement(ctx context.Context, act Actor, r io.Reader) (sett
 	st := settlement.Statement{ID: uuid.Must(uuid.NewV7()), MessageID: n.MessageID, UploadedByParty: act.PartyID,
 		UploadedBySubject: act.Subject, UploaderRole: string(act.Role), CreatedAt: a.now()}
 	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		st.Entries = make([]settlement.StatementEntry, len(items))
 		var err error
 		if st.DuplicateOf, err = settlementdb.PreviousUpload(ctx, tx, act.PartyID, n.MessageID); err != nil {
 			return err
 		}
+		if st.DuplicateOf != nil {
+			st.Entries = settlement.DuplicateEntries(items, *st.DuplicateOf)
+			return a.saveStatement(ctx, tx, st)
+		}
+		st.Entries = make([]settlement.StatementEntry, len(items))
 		book := partyBook{q: tx}
 		for i, it := range items {
 			if st.Entries[i], err = a.matchItem(ctx, tx, act, &book, st.ID, it); err != nil {
 				return fmt.Errorf("statement line %d: %w", it.Line, err)
 			}
 		}
-		if err := settlementdb.InsertStatement(ctx, tx, st); err != nil {
-			return err
-		}
-		return a.emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
+		return a.saveStatement(ctx, tx, st)
 	})
 	return st, err
+}
+
+// saveStatement stores a judged statement with its event.
+func (a *App) saveStatement(ctx context.Context, tx pgx.Tx, st settlement.Statement) error {
+	if err := settlementdb.InsertStatement(ctx, tx, st); err != nil {
+		return err
+	}
+	return a.emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
 }
 
 // StatementEvent is the payload of cadena.bank_statement.uploaded: the

@@ -176,6 +176,17 @@ type StatementEntry struct {
 	Leg         Leg
 }
 
+// DuplicateEntries are the items of a message uploaded before (as
+// statement of): each comes out duplicate and none is judged again, so
+// nothing is confirmed, or held for review, a second time.
+func DuplicateEntries(items []Item, of uuid.UUID) []StatementEntry {
+	out := make([]StatementEntry, len(items))
+	for i, it := range items {
+		out[i] = StatementEntry{Item: it, Outcome: Duplicated, Reason: "the message was uploaded before as statement " + of.String()}
+	}
+	return out
+}
+
 // Counts is how many items came out of each outcome (every outcome present).
 func (s Statement) Counts() map[string]int {
 	out := map[string]int{string(Matched): 0, string(Duplicated): 0, string(Unmatched): 0, string(Mismatched): 0}

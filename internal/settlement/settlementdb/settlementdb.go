@@ -112,8 +112,14 @@ type (
 	StatementEntry = settlement.StatementEntry
 )
 
-// PreviousUpload finds an earlier upload of the same message by the same party.
+// PreviousUpload finds an earlier upload of the same message by the same
+// party. It first locks (party, message) for the caller's transaction, so
+// two uploads of one message at once are serialised and the second finds
+// the first: a message is never judged twice.
 func PreviousUpload(ctx context.Context, q db.Querier, party uuid.UUID, messageID string) (*uuid.UUID, error) {
+	if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 0))", party, messageID); err != nil {
+		return nil, err
+	}
 	var id uuid.UUID
 	err := q.QueryRow(ctx, `SELECT id FROM bank_statements WHERE uploaded_by_party = $1 AND message_id = $2 AND duplicate_of IS NULL
 		ORDER BY created_at LIMIT 1`, party, messageID).Scan(&id)
