@@ -221,6 +221,7 @@ var routeRoles = map[string][]auth.Role{
 	"POST /v1/financings/:id/repayment-confirmation": {auth.RoleLender},
 	"GET /v1/payment-files":                          {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
 	"POST /v1/bank-statements":                       {auth.RoleOperator, auth.RoleLender},
+	"GET /v1/bank-statements":                        {auth.RoleOperator, auth.RoleLender},
 	"GET /v1/bank-statements/:id":                    {auth.RoleOperator, auth.RoleLender},
 	"GET /v1/ledger/trial-balance":                   {auth.RoleOperator},
 	"GET /v1/statements":                             {auth.RoleOperator, auth.RoleBuyer, auth.RoleSupplier, auth.RoleLender},

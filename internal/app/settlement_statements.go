@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -132,13 +133,46 @@ func (a *App) matchItem(ctx context.Context, tx pgx.Tx, act Actor, book *partyBo
 // GetStatement shows an uploaded statement with each item's outcome:
 // operators see every statement, a lender those it uploaded.
 func (a *App) GetStatement(ctx context.Context, act Actor, id uuid.UUID) (settlement.Statement, error) {
-	scope := act.PartyID
-	switch {
-	case act.Is(auth.RoleOperator):
-		scope = uuid.Nil
-	case act.Is(auth.RoleLender):
-	default:
-		return settlement.Statement{}, ErrForbidden
+	scope, err := statementScope(act)
+	if err != nil {
+		return settlement.Statement{}, err
 	}
 	return settlementdb.GetStatement(ctx, a.Pool, id, scope)
+}
+
+// statementScope is the uploader whose statements the caller sees
+// (uuid.Nil: every statement, for operators), or ErrForbidden.
+func statementScope(act Actor) (uuid.UUID, error) {
+	switch {
+	case act.Is(auth.RoleOperator):
+		return uuid.Nil, nil
+	case act.Is(auth.RoleLender):
+		return act.PartyID, nil
+	}
+	return uuid.Nil, ErrForbidden
+}
+
+// StatementListQuery filters the statements list.
+type StatementListQuery struct {
+	Outcome  settlement.Outcome // "": any; else statements with an item of this outcome
+	Held     *bool              // nil: any; else whether some item is held for review
+	From, To time.Time          // upload days (UTC), inclusive; zero: open
+	Cursor   uuid.UUID
+	Limit    int
+}
+
+// ListStatements pages through the statements the caller may see (as
+// GetStatement), oldest first, so an operator finds what is held for
+// review without knowing a statement id.
+func (a *App) ListStatements(ctx context.Context, act Actor, q StatementListQuery) (Page[settlement.StatementSummary], error) {
+	scope, err := statementScope(act)
+	if err != nil {
+		return Page[settlement.StatementSummary]{}, err
+	}
+	f := settlementdb.StatementFilter{Party: scope, Outcome: q.Outcome, Held: q.Held, From: q.From, After: q.Cursor, Limit: q.Limit}
+	if !q.To.IsZero() {
+		f.To = q.To.AddDate(0, 0, 1)
+	}
+	items, err := settlementdb.ListStatements(ctx, a.Pool, f)
+	return pageOf(items, q.Limit, func(s settlement.StatementSummary) uuid.UUID { return s.ID }), err
 }

@@ -187,6 +187,20 @@ func DuplicateEntries(items []Item, of uuid.UUID) []StatementEntry {
 	return out
 }
 
+// Held reports whether an outcome is held for an operator's review.
+func (o Outcome) Held() bool { return o == Unmatched || o == Mismatched }
+
+// StatementSummary is a statement without its items, for lists.
+type StatementSummary struct {
+	Statement                // Entries is nil
+	Outcomes  map[string]int // how many items came out of each outcome (every outcome present)
+}
+
+// Held reports whether any item is held for an operator's review.
+func (s StatementSummary) Held() bool {
+	return s.Outcomes[string(Unmatched)]+s.Outcomes[string(Mismatched)] > 0
+}
+
 // Counts is how many items came out of each outcome (every outcome present).
 func (s Statement) Counts() map[string]int {
 	out := map[string]int{string(Matched): 0, string(Duplicated): 0, string(Unmatched): 0, string(Mismatched): 0}

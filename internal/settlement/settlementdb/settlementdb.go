@@ -192,3 +192,47 @@ func GetStatement(ctx context.Context, q db.Querier, id, party uuid.UUID) (State
 	})
 	return s, err
 }
+
+// StatementFilter selects statements for a list.
+type StatementFilter struct {
+	Party    uuid.UUID          // the uploader; uuid.Nil: any
+	Outcome  settlement.Outcome // "": any; else at least one item with this outcome
+	Held     *bool              // nil: any; else whether some item is held for review
+	From, To time.Time          // uploaded in [From, To); zero: open
+	After    uuid.UUID          // keyset cursor: ids are time-ordered
+	Limit    int
+}
+
+// ListStatements pages through statements in id (upload) order with how
+// many items came out of each outcome.
+func ListStatements(ctx context.Context, q db.Querier, f StatementFilter) ([]settlement.StatementSummary, error) {
+	var from, to *time.Time
+	if !f.From.IsZero() {
+		from = &f.From
+	}
+	if !f.To.IsZero() {
+		to = &f.To
+	}
+	rows, err := q.Query(ctx, `SELECT s.id, s.message_id, s.uploaded_by_party, s.uploaded_by_subject, s.uploader_role, s.duplicate_of, s.created_at,
+			count(e.n) FILTER (WHERE e.outcome = 'matched'), count(e.n) FILTER (WHERE e.outcome = 'duplicate'),
+			count(e.n) FILTER (WHERE e.outcome = 'unmatched'), count(e.n) FILTER (WHERE e.outcome = 'mismatched')
+		FROM bank_statements s LEFT JOIN bank_statement_entries e ON e.statement_id = s.id
+		WHERE ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR s.uploaded_by_party = $1) AND s.id > $2
+			AND ($3::timestamptz IS NULL OR s.created_at >= $3) AND ($4::timestamptz IS NULL OR s.created_at < $4)
+		GROUP BY s.id
+		HAVING ($5 = '' OR count(e.n) FILTER (WHERE e.outcome = $5) > 0)
+			AND ($6::boolean IS NULL OR (count(e.n) FILTER (WHERE e.outcome IN ('unmatched', 'mismatched')) > 0) = $6)
+		ORDER BY s.id LIMIT $7`, f.Party, f.After, from, to, string(f.Outcome), f.Held, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (settlement.StatementSummary, error) {
+		var s settlement.StatementSummary
+		var matched, dup, unmatched, mismatched int
+		err := r.Scan(&s.ID, &s.MessageID, &s.UploadedByParty, &s.UploadedBySubject, &s.UploaderRole, &s.DuplicateOf, &s.CreatedAt,
+			&matched, &dup, &unmatched, &mismatched)
+		s.Outcomes = map[string]int{string(settlement.Matched): matched, string(settlement.Duplicated): dup,
+			string(settlement.Unmatched): unmatched, string(settlement.Mismatched): mismatched}
+		return s, err
+	})
+}
