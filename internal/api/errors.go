@@ -92,6 +92,7 @@ var catalog = []struct {
 	// Settlement (docs/settlement.md).
 	{settlement.ErrAmountMismatch, http.StatusUnprocessableEntity, "settlement.amount_mismatch", "The amount is not exactly the amount due"},
 	{settlement.ErrAlreadyConfirmed, http.StatusConflict, "settlement.already_confirmed", "The payment is already confirmed with another bank reference"},
+	{settlement.ErrPaidInFuture, http.StatusUnprocessableEntity, "settlement.date_in_future", "A confirmation is dated the day the money moved, never after today"},
 	{settlement.ErrNoBankAccount, http.StatusUnprocessableEntity, "settlement.no_bank_account", "A party of the payment has no bank account in its currency"},
 	{app.ErrNoPayments, http.StatusNotFound, "payment_file.empty", "No payments due from you of that kind on that day"},
 	{settlement.ErrFileRefused, http.StatusUnprocessableEntity, "payment_file.invalid", "The payment file cannot be built from the parties' data"},

@@ -487,6 +487,20 @@ func TestConfirmationsAndOverdue(t *testing.T) {
 	if r := confirm(lender, "/repayment-confirmation", "R-0", fin.Face); r.Status != 409 {
 		t.Fatalf("repaid before funding: %d %s", r.Status, r.Body)
 	}
+	// The date is the day the money moved: never after today in the
+	// program's zone. At 21:00 on the 20th in Mexico City it is already the
+	// 21st in UTC, and still too early for a transfer dated the 21st.
+	s.clk.Set(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	for _, date := range []string{"2026-11-21", "2027-01-01"} {
+		r := s.env.Do(apitest.Req{Method: "POST", Path: path + "/funding-confirmation", Token: lender,
+			Body: map[string]string{"bank_reference": "F-1", "amount": fin.NetProceeds, "date": date}, Header: map[string]string{"Idempotency-Key": uuid.NewString()}})
+		if r.Status != 422 || r.Problem(t).Code != "settlement.date_in_future" {
+			t.Fatalf("funding dated %s: %d %s", date, r.Status, r.Body)
+		}
+	}
+	if got := s.financing(t, fin.ID).Status; got != "accepted" {
+		t.Fatalf("a refused confirmation moved the financing: %s", got)
+	}
 	body := map[string]string{"bank_reference": "F-1", "amount": fin.NetProceeds, "date": "2026-11-20"}
 	first := s.env.Do(apitest.Req{Method: "POST", Path: path + "/funding-confirmation", Token: lender, Body: body, Header: map[string]string{"Idempotency-Key": "fund-1"}})
 	if first.Status != 200 || !strings.Contains(string(first.Body), `"status":"funded"`) {
@@ -552,6 +566,14 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements/" + st.ID, Token: otherLender}); r.Status != 404 {
 		t.Fatalf("another lender read a statement: %d", r.Status)
 	}
+	// A transfer booked after today (the program's zone) confirms nothing: it is held for review.
+	e2e0 := settlement.EndToEndID(uuid.MustParse(fin.ID), settlement.Disbursement)
+	s.clk.Set(time.Date(2026, 11, 19, 16, 0, 0, 0, time.UTC))
+	early := s.upload(t, lender, s.camt(t, "M-0", uuid.MustParse(fin.LenderID), camtItem{e2e0, "B-0", fin.NetProceeds, iso20022.Debit}))
+	if early.Counts["mismatched"] != 1 || !strings.Contains(early.Entries[0].Reason, "future") || s.financing(t, fin.ID).Status != "funding_instructed" {
+		t.Fatalf("statement booked tomorrow %+v", early)
+	}
+	s.clk.Set(friday10)
 	// A statement uploaded by another lender cannot confirm this lender's financing.
 	e2e := settlement.EndToEndID(uuid.MustParse(fin.ID), settlement.Disbursement)
 	st = s.upload(t, otherLender, s.camt(t, "M-2", uuid.MustParse(fin.LenderID), camtItem{e2e, "B-2", fin.NetProceeds, iso20022.Debit}))

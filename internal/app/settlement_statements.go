@@ -123,6 +123,14 @@ func (a *App) matchItem(ctx context.Context, tx pgx.Tx, act Actor, book *partyBo
 	if e.Outcome != settlement.Matched {
 		return e, nil
 	}
+	today, err := a.programToday(ctx, f.ProgramID)
+	if err != nil {
+		return e, err
+	}
+	if err := settlement.CheckPaidOn(it.BookingDate, today); err != nil {
+		e.Outcome, e.Reason = settlement.Mismatched, "booked on a future date: "+err.Error()
+		return e, nil
+	}
 	c := settlement.Confirmation{Source: settlement.SourceCamt054, BankReference: it.BankReference, Amount: it.Amount, Currency: it.Currency, Date: it.BookingDate}
 	if _, err := a.confirm(ctx, tx, act.Subject, &f, leg, c, &statementID); err != nil {
 		return e, err
