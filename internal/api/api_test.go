@@ -220,6 +220,7 @@ var routeRoles = map[string][]auth.Role{
 	"POST /v1/financings/:id/funding-confirmation":   {auth.RoleLender},
 	"POST /v1/financings/:id/repayment-confirmation": {auth.RoleLender},
 	"GET /v1/payment-files":                          {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
+	"GET /v1/payment-files/:id":                      {auth.RoleOperator, auth.RoleBuyer, auth.RoleLender},
 	"POST /v1/bank-statements":                       {auth.RoleOperator, auth.RoleLender},
 	"GET /v1/bank-statements":                        {auth.RoleOperator, auth.RoleLender},
 	"GET /v1/bank-statements/:id":                    {auth.RoleOperator, auth.RoleLender},

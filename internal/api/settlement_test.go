@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -188,6 +189,30 @@ func (s *settleFixture) paymentFile(t *testing.T, tok, kind, date string) []byte
 	return r.Body
 }
 
+// sameFile checks that the file sent before (doc) is still served, by date
+// and by its message id, to its builder and to operators, and to nobody else.
+func (s *settleFixture) sameFile(t *testing.T, tok, kind, date string, doc []byte) {
+	t.Helper()
+	if got := s.paymentFile(t, tok, kind, date); !bytes.Equal(got, doc) {
+		t.Fatalf("%s file of %s changed:\n%s\nwas\n%s", kind, date, got, doc)
+	}
+	id := regexp.MustCompile(`<MsgId>([^<]+)</MsgId>`).FindSubmatch(doc)[1]
+	for _, who := range []string{tok, s.op} {
+		r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/" + string(id), Token: who})
+		if r.Status != 200 || !bytes.Equal(r.Body, doc) || !strings.Contains(r.Header.Get("Content-Disposition"), string(id)+".xml") {
+			t.Fatalf("%s file %s by id: %d %s", kind, id, r.Status, r.Body)
+		}
+	}
+	for _, who := range []string{s.env.Token(s.w.OtherLender.ID, auth.RoleLender), s.env.Token(s.w.OtherBuyer.ID, auth.RoleBuyer)} {
+		if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/" + string(id), Token: who}); r.Status != 404 || r.Problem(t).Code != "payment_file.not_found" {
+			t.Fatalf("another party read file %s: %d %s", id, r.Status, r.Body)
+		}
+	}
+	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/not-a-file", Token: s.op}); r.Status != 404 {
+		t.Fatalf("malformed file id: %d", r.Status)
+	}
+}
+
 func (s *settleFixture) sweep(t *testing.T) int {
 	t.Helper()
 	n, err := s.env.App.SettleSchedule(context.Background(), 100, 3)
@@ -262,6 +287,9 @@ func TestSettlementEndToEnd(t *testing.T) {
 		t.Fatalf("status %s", got)
 	}
 	s.clean(t, "funded")
+	// The file stays retrievable, by date and by id, once its payment is confirmed.
+	s.sameFile(t, lender, "disbursement", "2026-11-20", doc)
+
 	// The same statement again changes nothing.
 	dup := s.upload(t, lender, s.camt(t, "MSG-F1", lenderID, camtItem{e2e, "BNK-F-1", fin.NetProceeds, iso20022.Debit}))
 	if dup.Counts["duplicate"] != 1 || dup.DuplicateOf == nil || *dup.DuplicateOf != st.ID {
@@ -319,6 +347,8 @@ func TestSettlementEndToEnd(t *testing.T) {
 		t.Fatalf("status %s", got)
 	}
 	s.clean(t, "repaid")
+	s.sameFile(t, s.buyer, "repayment", "2027-01-22", rdoc)
+	s.sameFile(t, lender, "disbursement", "2026-11-20", doc)
 	if n := count(t, s.env, "SELECT count(*) FROM program_lenders WHERE lender_id = $1 AND exposure = 0", lenderID); n != 1 {
 		t.Fatal("exposure not released")
 	}

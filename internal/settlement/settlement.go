@@ -27,6 +27,7 @@ var (
 	ErrNoBankAccount     = errors.New("a party of the payment has no bank account in its currency")
 	ErrStatementInvalid  = errors.New("the bank statement is not a valid camt.054.001.08 notification")
 	ErrStatementNotFound = errors.New("bank statement not found")
+	ErrFileNotFound      = errors.New("payment file not found")
 	ErrFileRefused       = errors.New("the payment file cannot be built from the parties' data")
 	ErrPaidInFuture      = errors.New("a confirmation carries the date the money moved, which cannot be after today")
 )

@@ -236,3 +236,40 @@ func ListStatements(ctx context.Context, q db.Querier, f StatementFilter) ([]set
 		return s, err
 	})
 }
+
+// File is a built payment file as kept.
+type File struct {
+	MessageID     string
+	Leg           settlement.Leg
+	ExecutionDate time.Time
+	Initiator     uuid.UUID
+	Payments      int
+	Document      []byte
+	CreatedAt     time.Time
+}
+
+// SaveFile keeps f unless a file with its message id is kept already, and
+// returns the kept one: one message id is always one document.
+func SaveFile(ctx context.Context, q db.Querier, f File) (File, error) {
+	if _, err := q.Exec(ctx, `INSERT INTO payment_files (message_id, kind, execution_date, initiator_id, payments, document, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING`,
+		f.MessageID, string(f.Leg), f.ExecutionDate, f.Initiator, f.Payments, f.Document, f.CreatedAt); err != nil {
+		return f, err
+	}
+	return GetFile(ctx, q, f.MessageID, uuid.Nil)
+}
+
+// GetFile loads a kept file; initiator scopes it to the party that built it
+// (uuid.Nil: any).
+func GetFile(ctx context.Context, q db.Querier, messageID string, initiator uuid.UUID) (File, error) {
+	var f File
+	var leg string
+	err := q.QueryRow(ctx, `SELECT message_id, kind, execution_date, initiator_id, payments, document, created_at FROM payment_files
+		WHERE message_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR initiator_id = $2)`, messageID, initiator).
+		Scan(&f.MessageID, &leg, &f.ExecutionDate, &f.Initiator, &f.Payments, &f.Document, &f.CreatedAt)
+	f.Leg = settlement.Leg(leg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, settlement.ErrFileNotFound
+	}
+	return f, err
+}
