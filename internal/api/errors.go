@@ -96,8 +96,10 @@ var catalog = []struct {
 	// Settlement (docs/settlement.md).
 	{settlement.ErrAmountMismatch, http.StatusUnprocessableEntity, "settlement.amount_mismatch", "The amount is not exactly the amount due"},
 	{settlement.ErrAlreadyConfirmed, http.StatusConflict, "settlement.already_confirmed", "The payment is already confirmed with another bank reference"},
+	{settlement.ErrPaidInFuture, http.StatusUnprocessableEntity, "settlement.date_in_future", "A confirmation is dated the day the money moved, never after today"},
 	{settlement.ErrNoBankAccount, http.StatusUnprocessableEntity, "settlement.no_bank_account", "A party of the payment has no bank account in its currency"},
 	{app.ErrNoPayments, http.StatusNotFound, "payment_file.empty", "No payments due from you of that kind on that day"},
+	{settlement.ErrFileNotFound, http.StatusNotFound, "payment_file.not_found", "Payment file not found"},
 	{settlement.ErrFileRefused, http.StatusUnprocessableEntity, "payment_file.invalid", "The payment file cannot be built from the parties' data"},
 	{settlement.ErrStatementInvalid, http.StatusUnprocessableEntity, "bank_statement.invalid", "The file is not a valid camt.054.001.08 notification"},
 	{settlement.ErrStatementNotFound, http.StatusNotFound, "bank_statement.not_found", "Bank statement not found"},

@@ -14,13 +14,16 @@ import (
 )
 
 type offerLineJSON struct {
-	InvoiceID   string `json:"invoice_id"`
-	Face        string `json:"face"`
-	Discount    string `json:"discount"`
-	NetProceeds string `json:"net_proceeds"`
-	DueDate     string `json:"due_date"`
-	Maturity    string `json:"maturity"`
-	Days        int    `json:"days"`
+	InvoiceID     string `json:"invoice_id"`
+	Face          string `json:"face"`
+	Discount      string `json:"discount"`
+	NetProceeds   string `json:"net_proceeds"`
+	DueDate       string `json:"due_date"`
+	Maturity      string `json:"maturity"`
+	Days          int    `json:"days"`
+	SpreadBps     int    `json:"spread_bps"`
+	AllInRate     string `json:"all_in_rate"`
+	EffectiveRate string `json:"effective_annual_rate"`
 }
 
 type offerJSON struct {
@@ -58,7 +61,8 @@ func toOfferJSON(o offer.Offer) offerJSON {
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, offerLineJSON{InvoiceID: l.InvoiceID.String(), Face: money.Format(l.Face, c),
 			Discount: money.Format(l.Discount, c), NetProceeds: money.Format(l.Net, c), DueDate: l.DueDate.Format(time.DateOnly),
-			Maturity: l.Maturity.Format(time.DateOnly), Days: l.Days})
+			Maturity: l.Maturity.Format(time.DateOnly), Days: l.Days, SpreadBps: l.SpreadBps, AllInRate: pricing.FormatPercent(l.AllInRate),
+			EffectiveRate: pricing.FormatPercent(l.EffectiveRate)})
 	}
 	return out
 }

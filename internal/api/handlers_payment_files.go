@@ -2,9 +2,11 @@ package api
 
 import (
 	"net/http"
+	"regexp"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
@@ -24,6 +26,27 @@ func (h *handlers) paymentFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return sendPaymentFile(c, f)
+}
+
+// paymentFileByID answers GET /v1/payment-files/{id}: a file as it was
+// built, by its message id (the filename of the by-date answer).
+func (h *handlers) paymentFileByID(c echo.Context) error {
+	id := c.Param("id")
+	if !paymentFileID.MatchString(id) {
+		return settlement.ErrFileNotFound
+	}
+	f, err := h.app.PaymentFileByID(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return sendPaymentFile(c, f)
+}
+
+// paymentFileID is the shape of the message ids Cadena gives its files.
+var paymentFileID = regexp.MustCompile(`^C[DR][0-9]{8}-[0-9a-f]{16}$`)
+
+func sendPaymentFile(c echo.Context, f app.PaymentFile) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.MessageID+`.xml"`)
 	return c.Blob(http.StatusOK, "application/xml", f.XML)
 }

@@ -798,3 +798,94 @@ func TestPreviewByInvoice(t *testing.T) {
 		t.Fatalf("face with invoice: %d", r.Status)
 	}
 }
+
+// Each offer line carries what priced it (its tenor bucket's spread, the
+// all-in and effective annual rates), the same figures the pricing preview
+// gives for that invoice, and each financing keeps its line's spread.
+func TestOfferLinesCarryTheirRates(t *testing.T) {
+	f := newOfferFixture(t)
+	drafts := []invoice.Draft{
+		{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "R-30", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2026-12-11", Amount: "50000.00"},
+		{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "R-90", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-22", Amount: "70000.00"},
+	}
+	b, err := f.env.App.PublishBatch(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
+		app.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: drafts})
+	if err != nil || b.Published != 2 {
+		t.Fatalf("publish: %+v %v", b, err)
+	}
+	ids := map[string]string{} // invoice id → due date
+	var all []string
+	rows, _ := f.env.Pool.Query(context.Background(), "SELECT id::text, due_date::text FROM invoices WHERE batch_id = $1", b.ID)
+	for rows.Next() {
+		var id, due string
+		_ = rows.Scan(&id, &due)
+		ids[id], all = due, append(all, id)
+	}
+	rows.Close()
+
+	type line struct {
+		InvoiceID     string `json:"invoice_id"`
+		Face          string `json:"face"`
+		Discount      string `json:"discount"`
+		SpreadBps     int    `json:"spread_bps"`
+		AllInRate     string `json:"all_in_rate"`
+		EffectiveRate string `json:"effective_annual_rate"`
+	}
+	var q struct {
+		Offers []struct {
+			ID       string `json:"id"`
+			LenderID string `json:"lender_id"`
+			Lines    []line `json:"lines"`
+		} `json:"offers"`
+	}
+	r := f.env.Do(apitest.Req{Method: "POST", Path: "/v1/quotes", Token: f.supplier, Body: map[string]any{"invoice_ids": all}})
+	if r.Status != 201 {
+		t.Fatalf("quote: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &q)
+	offerID := ""
+	for _, o := range q.Offers {
+		if o.LenderID == f.w.Lender.ID.String() {
+			offerID = o.ID
+		}
+	}
+	var o struct {
+		Lines []line `json:"lines"`
+	}
+	f.env.Do(apitest.Req{Method: "GET", Path: "/v1/offers/" + offerID, Token: f.supplier}).JSON(t, &o)
+	want := map[string]struct {
+		spread int
+		allIn  string
+	}{"2026-12-11": {400, "11.1200"}, "2027-01-22": {350, "10.6200"}}
+	spreadOf := map[string]int{}
+	for _, l := range o.Lines {
+		w := want[ids[l.InvoiceID]]
+		var p struct {
+			Discount      string `json:"discount"`
+			AllInRate     string `json:"all_in_rate"`
+			EffectiveRate string `json:"effective_annual_rate"`
+		}
+		f.env.Do(apitest.Req{Method: "POST", Path: "/v1/pricing/preview", Token: f.supplier, Body: map[string]any{"program_id": f.w.Program.ID.String(),
+			"face": l.Face, "due_date": ids[l.InvoiceID], "spread_bps": l.SpreadBps}}).JSON(t, &p)
+		if l.SpreadBps != w.spread || l.AllInRate != w.allIn || l.AllInRate != p.AllInRate || l.EffectiveRate != p.EffectiveRate || l.Discount != p.Discount {
+			t.Errorf("line due %s: %+v, want spread %d all-in %s; preview %+v", ids[l.InvoiceID], l, w.spread, w.allIn, p)
+		}
+		spreadOf[l.InvoiceID] = l.SpreadBps
+	}
+	if len(spreadOf) != 2 {
+		t.Fatalf("offer lines %+v", o.Lines)
+	}
+	r = f.accept(offerID, "lines")
+	var acc struct {
+		Financings []struct {
+			InvoiceID string `json:"invoice_id"`
+			SpreadBps int    `json:"spread_bps"`
+		} `json:"financings"`
+	}
+	r.JSON(t, &acc)
+	for _, fin := range acc.Financings {
+		if fin.SpreadBps != spreadOf[fin.InvoiceID] {
+			t.Errorf("financing of %s at %d bp, its line at %d", fin.InvoiceID, fin.SpreadBps, spreadOf[fin.InvoiceID])
+		}
+	}
+}

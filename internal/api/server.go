@@ -148,8 +148,10 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/financings/:id/funding-confirmation", h.confirmLeg(settlement.Disbursement), allow(lenderOnly...), idem)
 	v1.POST("/financings/:id/repayment-confirmation", h.confirmLeg(settlement.Repayment), allow(lenderOnly...), idem)
 	v1.GET("/payment-files", h.paymentFile, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
+	v1.GET("/payment-files/:id", h.paymentFileByID, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
 	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier, d.App), allow(operatorLenderOnly...),
 		middleware.BodyLimit(strconv.Itoa(iso20022.MaxCamt054Bytes)+"B"), idem)
+	v1.GET("/bank-statements", h.listStatements, allow(operatorLenderOnly...))
 	v1.GET("/bank-statements/:id", h.getStatement, allow(operatorLenderOnly...))
 	v1.GET("/ledger/trial-balance", h.trialBalance, allow(operatorOnly...))
 	v1.GET("/statements", h.ledgerStatement, allow(anyRole...))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -188,6 +189,30 @@ func (s *settleFixture) paymentFile(t *testing.T, tok, kind, date string) []byte
 	return r.Body
 }
 
+// sameFile checks that the file sent before (doc) is still served, by date
+// and by its message id, to its builder and to operators, and to nobody else.
+func (s *settleFixture) sameFile(t *testing.T, tok, kind, date string, doc []byte) {
+	t.Helper()
+	if got := s.paymentFile(t, tok, kind, date); !bytes.Equal(got, doc) {
+		t.Fatalf("%s file of %s changed:\n%s\nwas\n%s", kind, date, got, doc)
+	}
+	id := regexp.MustCompile(`<MsgId>([^<]+)</MsgId>`).FindSubmatch(doc)[1]
+	for _, who := range []string{tok, s.op} {
+		r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/" + string(id), Token: who})
+		if r.Status != 200 || !bytes.Equal(r.Body, doc) || !strings.Contains(r.Header.Get("Content-Disposition"), string(id)+".xml") {
+			t.Fatalf("%s file %s by id: %d %s", kind, id, r.Status, r.Body)
+		}
+	}
+	for _, who := range []string{s.env.Token(s.w.OtherLender.ID, auth.RoleLender), s.env.Token(s.w.OtherBuyer.ID, auth.RoleBuyer)} {
+		if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/" + string(id), Token: who}); r.Status != 404 || r.Problem(t).Code != "payment_file.not_found" {
+			t.Fatalf("another party read file %s: %d %s", id, r.Status, r.Body)
+		}
+	}
+	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files/not-a-file", Token: s.op}); r.Status != 404 {
+		t.Fatalf("malformed file id: %d", r.Status)
+	}
+}
+
 func (s *settleFixture) sweep(t *testing.T) int {
 	t.Helper()
 	n, err := s.env.App.SettleSchedule(context.Background(), 100, 3)
@@ -262,6 +287,9 @@ func TestSettlementEndToEnd(t *testing.T) {
 		t.Fatalf("status %s", got)
 	}
 	s.clean(t, "funded")
+	// The file stays retrievable, by date and by id, once its payment is confirmed.
+	s.sameFile(t, lender, "disbursement", "2026-11-20", doc)
+
 	// The same statement again changes nothing.
 	dup := s.upload(t, lender, s.camt(t, "MSG-F1", lenderID, camtItem{e2e, "BNK-F-1", fin.NetProceeds, iso20022.Debit}))
 	if dup.Counts["duplicate"] != 1 || dup.DuplicateOf == nil || *dup.DuplicateOf != st.ID {
@@ -305,6 +333,11 @@ func TestSettlementEndToEnd(t *testing.T) {
 	if got := s.financing(t, fin.ID).Status; got != "due" {
 		t.Fatalf("after a wrong amount: %s", got)
 	}
+	// The same file again is judged no more: nothing is held twice.
+	again := s.upload(t, lender, s.camt(t, "MSG-R0", lenderID, camtItem{re2e, "BNK-R-0", "99999.99", iso20022.Credit}))
+	if again.Counts["duplicate"] != 1 || again.Counts["mismatched"] != 0 || again.DuplicateOf == nil || *again.DuplicateOf != wrong.ID {
+		t.Fatalf("re-uploaded mismatched statement %+v", again)
+	}
 	// The right one settles it.
 	ok := s.upload(t, lender, s.camt(t, "MSG-R1", lenderID, camtItem{re2e, "BNK-R-1", "100000.00", iso20022.Credit}))
 	if ok.Counts["matched"] != 1 {
@@ -314,6 +347,8 @@ func TestSettlementEndToEnd(t *testing.T) {
 		t.Fatalf("status %s", got)
 	}
 	s.clean(t, "repaid")
+	s.sameFile(t, s.buyer, "repayment", "2027-01-22", rdoc)
+	s.sameFile(t, lender, "disbursement", "2026-11-20", doc)
 	if n := count(t, s.env, "SELECT count(*) FROM program_lenders WHERE lender_id = $1 AND exposure = 0", lenderID); n != 1 {
 		t.Fatal("exposure not released")
 	}
@@ -482,6 +517,20 @@ func TestConfirmationsAndOverdue(t *testing.T) {
 	if r := confirm(lender, "/repayment-confirmation", "R-0", fin.Face); r.Status != 409 {
 		t.Fatalf("repaid before funding: %d %s", r.Status, r.Body)
 	}
+	// The date is the day the money moved: never after today in the
+	// program's zone. At 21:00 on the 20th in Mexico City it is already the
+	// 21st in UTC, and still too early for a transfer dated the 21st.
+	s.clk.Set(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	for _, date := range []string{"2026-11-21", "2027-01-01"} {
+		r := s.env.Do(apitest.Req{Method: "POST", Path: path + "/funding-confirmation", Token: lender,
+			Body: map[string]string{"bank_reference": "F-1", "amount": fin.NetProceeds, "date": date}, Header: map[string]string{"Idempotency-Key": uuid.NewString()}})
+		if r.Status != 422 || r.Problem(t).Code != "settlement.date_in_future" {
+			t.Fatalf("funding dated %s: %d %s", date, r.Status, r.Body)
+		}
+	}
+	if got := s.financing(t, fin.ID).Status; got != "accepted" {
+		t.Fatalf("a refused confirmation moved the financing: %s", got)
+	}
 	body := map[string]string{"bank_reference": "F-1", "amount": fin.NetProceeds, "date": "2026-11-20"}
 	first := s.env.Do(apitest.Req{Method: "POST", Path: path + "/funding-confirmation", Token: lender, Body: body, Header: map[string]string{"Idempotency-Key": "fund-1"}})
 	if first.Status != 200 || !strings.Contains(string(first.Body), `"status":"funded"`) {
@@ -532,9 +581,13 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 		}
 	}
 	s.paymentFile(t, s.op, "disbursement", "2026-11-20")
-	st := s.upload(t, lender, s.camt(t, "M-1", uuid.MustParse(fin.LenderID), camtItem{"NOT-OURS-1", "B-1", "1.00", iso20022.Credit}))
+	st := s.upload(t, lender, s.camt(t, "M-1", uuid.MustParse(fin.LenderID), camtItem{"NOT-OURS-1", "B-1", "120784.50", iso20022.Credit}))
 	if st.Counts["unmatched"] != 1 {
 		t.Fatalf("foreign entry %+v", st)
+	}
+	// Amounts keep the currency's scale, as uploaded and as read back.
+	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements/" + st.ID, Token: lender}); !strings.Contains(string(r.Body), `"amount":"120784.50"`) {
+		t.Fatalf("statement amount lost its scale: %s", r.Body)
 	}
 	otherLender := s.lender
 	if lender == s.lender {
@@ -543,6 +596,14 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 	if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements/" + st.ID, Token: otherLender}); r.Status != 404 {
 		t.Fatalf("another lender read a statement: %d", r.Status)
 	}
+	// A transfer booked after today (the program's zone) confirms nothing: it is held for review.
+	e2e0 := settlement.EndToEndID(uuid.MustParse(fin.ID), settlement.Disbursement)
+	s.clk.Set(time.Date(2026, 11, 19, 16, 0, 0, 0, time.UTC))
+	early := s.upload(t, lender, s.camt(t, "M-0", uuid.MustParse(fin.LenderID), camtItem{e2e0, "B-0", fin.NetProceeds, iso20022.Debit}))
+	if early.Counts["mismatched"] != 1 || !strings.Contains(early.Entries[0].Reason, "future") || s.financing(t, fin.ID).Status != "funding_instructed" {
+		t.Fatalf("statement booked tomorrow %+v", early)
+	}
+	s.clk.Set(friday10)
 	// A statement uploaded by another lender cannot confirm this lender's financing.
 	e2e := settlement.EndToEndID(uuid.MustParse(fin.ID), settlement.Disbursement)
 	st = s.upload(t, otherLender, s.camt(t, "M-2", uuid.MustParse(fin.LenderID), camtItem{e2e, "B-2", fin.NetProceeds, iso20022.Debit}))
@@ -564,6 +625,92 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 	for _, tok := range []string{s.buyer, s.supplier, lender, s.op} {
 		if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/statements?currency=MXN", Token: tok}); r.Status != 200 {
 			t.Errorf("statement: %d", r.Status)
+		}
+	}
+}
+
+// An operator finds what is held for review without knowing a statement
+// id: filters by outcome, review, upload day; pages; tenants; roles.
+func TestListBankStatements(t *testing.T) {
+	s := newSettleFixture(t)
+	fin, lender := s.financed(t, "10000.00")
+	lenderID := uuid.MustParse(fin.LenderID)
+	e2e := settlement.EndToEndID(uuid.MustParse(fin.ID), settlement.Disbursement)
+	foreign := s.upload(t, lender, s.camt(t, "L-1", lenderID, camtItem{"NOT-OURS", "B-1", "5.00", iso20022.Credit}))
+	s.clk.Set(s.clk.Now().Add(time.Hour))
+	wrong := s.upload(t, lender, s.camt(t, "L-2", lenderID, camtItem{e2e, "B-2", "1.00", iso20022.Debit}))
+	funded := s.upload(t, lender, s.camt(t, "L-3", lenderID, camtItem{e2e, "B-3", fin.NetProceeds, iso20022.Debit}))
+	s.clk.Set(time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC))
+	again := s.upload(t, lender, s.camt(t, "L-2", lenderID, camtItem{e2e, "B-2", "1.00", iso20022.Debit}))
+	ops := s.upload(t, s.op, s.camt(t, "O-1", lenderID, camtItem{"NOT-OURS-2", "B-4", "7.00", iso20022.Credit}))
+	if funded.Counts["matched"] != 1 || again.Counts["duplicate"] != 1 {
+		t.Fatalf("setup: %+v %+v", funded, again)
+	}
+
+	type page struct {
+		Items []struct {
+			ID            string         `json:"id"`
+			HeldForReview bool           `json:"held_for_review"`
+			Counts        map[string]int `json:"counts"`
+		} `json:"items"`
+		NextCursor string `json:"next_cursor"`
+	}
+	list := func(tok, query string) []string {
+		t.Helper()
+		var p page
+		r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements?" + query, Token: tok})
+		if r.Status != 200 {
+			t.Fatalf("list %s: %d %s", query, r.Status, r.Body)
+		}
+		r.JSON(t, &p)
+		ids := []string{}
+		for _, it := range p.Items {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		tok, query string
+		want       []string
+	}{
+		{s.op, "", []string{foreign.ID, wrong.ID, funded.ID, again.ID, ops.ID}},
+		{s.op, "held_for_review=true", []string{foreign.ID, wrong.ID, ops.ID}},
+		{s.op, "held_for_review=false", []string{funded.ID, again.ID}},
+		{s.op, "status=mismatched", []string{wrong.ID}},
+		{s.op, "status=duplicate", []string{again.ID}},
+		{s.op, "status=unmatched&from=2026-11-21", []string{ops.ID}},
+		{s.op, "held_for_review=true&from=2026-11-20&to=2026-11-20", []string{foreign.ID, wrong.ID}},
+		{s.op, "to=2026-11-19", []string{}},
+		{lender, "held_for_review=true", []string{foreign.ID, wrong.ID}},
+		{s.env.Token(s.w.OtherLender.ID, auth.RoleLender), "", []string{}},
+	} {
+		if got := list(c.tok, c.query); strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%q: got %v, want %v", c.query, got, c.want)
+		}
+	}
+	// Pages of one cover the same five.
+	var seen []string
+	for cursor, pages := "", 0; pages < 10; pages++ {
+		var p page
+		s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements?limit=1&cursor=" + cursor, Token: s.op}).JSON(t, &p)
+		for _, it := range p.Items {
+			seen = append(seen, it.ID)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Fatalf("paged %v", seen)
+	}
+	for _, bad := range []string{"status=held", "held_for_review=yes", "from=20261120", "from=2026-11-21&to=2026-11-20", "limit=0", "cursor=x"} {
+		if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements?" + bad, Token: s.op}); r.Status != 400 || r.Problem(t).Code != "request.bad_parameter" {
+			t.Errorf("%s: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	for _, tok := range []string{s.buyer, s.supplier} {
+		if r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/bank-statements", Token: tok}); r.Status != 403 {
+			t.Errorf("buyer or supplier listed statements: %d", r.Status)
 		}
 	}
 }

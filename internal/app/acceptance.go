@@ -21,18 +21,22 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
 )
 
 // FinancingLine is one financed invoice in cadena.financing.accepted.
 type FinancingLine struct {
-	FinancingID uuid.UUID `json:"financing_id"`
-	InvoiceID   uuid.UUID `json:"invoice_id"`
-	Face        string    `json:"face"`
-	Discount    string    `json:"discount"`
-	Net         string    `json:"net"`
-	Maturity    string    `json:"maturity"`
+	FinancingID   uuid.UUID `json:"financing_id"`
+	InvoiceID     uuid.UUID `json:"invoice_id"`
+	Face          string    `json:"face"`
+	Discount      string    `json:"discount"`
+	Net           string    `json:"net"`
+	Maturity      string    `json:"maturity"`
+	SpreadBps     int       `json:"spread_bps"`            // the line's tenor bucket
+	AllInRate     string    `json:"all_in_rate"`           // percent
+	EffectiveRate string    `json:"effective_annual_rate"` // percent
 }
 
 // AcceptedEvent is the payload of cadena.financing.accepted.
@@ -209,10 +213,11 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 	for i, l := range o.Lines {
 		out[i] = financing.Financing{ID: uuid.Must(uuid.NewV7()), OfferID: o.ID, InvoiceID: l.InvoiceID, ProgramID: o.ProgramID,
 			LenderID: o.LenderID, SupplierID: o.SupplierID, BuyerID: o.BuyerID, Currency: o.Currency, Face: l.Face, Discount: l.Discount,
-			Net: l.Net, SpreadBps: o.SpreadBps, ReferenceIndex: o.ReferenceIndex, ReferenceDate: o.ReferenceDate, ReferenceRate: o.ReferenceRate,
+			Net: l.Net, SpreadBps: l.SpreadBps, ReferenceIndex: o.ReferenceIndex, ReferenceDate: o.ReferenceDate, ReferenceRate: o.ReferenceRate,
 			ValueDate: o.ValueDate, Maturity: l.Maturity, Status: financing.Accepted, AcceptedAt: now, UpdatedAt: now}
 		ev.Financings[i] = FinancingLine{FinancingID: out[i].ID, InvoiceID: l.InvoiceID, Face: formatAmount(l.Face, o.Currency),
-			Discount: formatAmount(l.Discount, o.Currency), Net: formatAmount(l.Net, o.Currency), Maturity: civil(l.Maturity)}
+			Discount: formatAmount(l.Discount, o.Currency), Net: formatAmount(l.Net, o.Currency), Maturity: civil(l.Maturity),
+			SpreadBps: l.SpreadBps, AllInRate: pricing.FormatPercent(l.AllInRate), EffectiveRate: pricing.FormatPercent(l.EffectiveRate)}
 	}
 
 	// Round trip 2: every write, then COMMIT; the first error aborts the rest.

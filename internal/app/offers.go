@@ -219,7 +219,8 @@ func (b basket) price(lender uuid.UUID, spreads []int, source string, auctionID 
 		Face: bk.Face, Discount: bk.Discount, Net: bk.Net, Status: offer.StatusOpen, ExpiresAt: expires, CreatedAt: now,
 		Lines: make([]offer.Line, len(bk.Lines))}
 	for i, l := range bk.Lines {
-		o.Lines[i] = offer.Line{InvoiceID: b.invoices[i].ID, Face: l.Face, Discount: l.Discount, Net: l.Net, DueDate: l.DueDate, Maturity: l.Maturity, Days: l.Days}
+		o.Lines[i] = offer.Line{InvoiceID: b.invoices[i].ID, Face: l.Face, Discount: l.Discount, Net: l.Net, DueDate: l.DueDate, Maturity: l.Maturity, Days: l.Days,
+			SpreadBps: l.SpreadBps, AllInRate: l.AllInRate, EffectiveRate: l.EffectiveRate}
 	}
 	return o, nil
 }

@@ -6,11 +6,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
 	"github.com/cadena-finance/cadena/internal/ledger/ledgerdb"
+	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/settlement"
 	"github.com/cadena-finance/cadena/internal/settlement/settlementdb"
@@ -54,7 +56,7 @@ func (a *App) reconcile(ctx context.Context, only []uuid.UUID) (Reconciliation, 
 		}
 		for _, r := range out.TrialBalance {
 			if !r.Balance.IsZero() {
-				out.Differences = append(out.Differences, settlement.Difference{What: "trial_balance " + string(r.Currency), Expected: "0", Actual: r.Balance.String()})
+				out.Differences = append(out.Differences, settlement.Difference{What: "trial_balance " + string(r.Currency), Expected: money.Format(decimal.Zero, r.Currency), Actual: money.Format(r.Balance, r.Currency)})
 			}
 		}
 		if only != nil {
@@ -93,7 +95,7 @@ func (a *App) reconcile(ctx context.Context, only []uuid.UUID) (Reconciliation, 
 			if want := exposure[[2]uuid.UUID{l.ProgramID, l.LenderID}]; !want.Equal(l.Exposure) {
 				out.Differences = append(out.Differences, settlement.Difference{
 					What:     fmt.Sprintf("exposure of lender %s in program %s", l.LenderID, l.ProgramID),
-					Expected: want.StringFixed(2), Actual: l.Exposure.StringFixed(2)})
+					Expected: money.Format(want, l.Currency), Actual: money.Format(l.Exposure, l.Currency)})
 			}
 		}
 		return nil

@@ -144,7 +144,18 @@ func (a *App) moveFinancing(ctx context.Context, tx pgx.Tx, f *financing.Financi
 	return a.emitFinancing(ctx, tx, statusEvents[to], ev)
 }
 
-// ConfirmationInput is a payee's or payer's word that a leg was paid.
+// programToday is today's date in the program's time zone.
+func (a *App) programToday(ctx context.Context, programID uuid.UUID) (time.Time, error) {
+	p, err := a.programOf(ctx, programID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return calendar.Day(a.now().In(p.Location())), nil
+}
+
+// ConfirmationInput is a payee's or payer's word that a leg was paid:
+// Date is the day the money moved (the transfer's value date), never
+// after today in the program's time zone.
 type ConfirmationInput struct {
 	BankReference string
 	Amount        string
@@ -218,10 +229,18 @@ func (a *App) confirmManual(ctx context.Context, act Actor, id uuid.UUID, leg se
 	return out, err
 }
 
-// confirm applies confirmation c of leg to the locked financing f: judged
+// confirm applies confirmation c of leg to the locked financing f: dated
+// no later than today in the program's zone (settlement.CheckPaidOn), judged
 // by settlement.Judge, recorded on the leg, and the financing moved along
 // settlement.Path with its postings. A duplicate changes nothing.
 func (a *App) confirm(ctx context.Context, tx pgx.Tx, by string, f *financing.Financing, leg settlement.Leg, c settlement.Confirmation, statementID *uuid.UUID) (bool, error) {
+	today, err := a.programToday(ctx, f.ProgramID)
+	if err != nil {
+		return false, err
+	}
+	if err := settlement.CheckPaidOn(c.Date, today); err != nil {
+		return false, err
+	}
 	want := settlement.Expected(*f, leg)
 	stored, err := settlementdb.Leg(ctx, tx, f.ID, leg)
 	if err != nil {

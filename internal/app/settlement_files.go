@@ -39,11 +39,12 @@ type PaymentFile struct {
 // PaymentFile builds the pain.001.001.10 of the caller's payments of one
 // kind due on date: a lender's disbursements (net proceeds to suppliers on
 // the value date), a buyer's repayments (face to lenders at maturity), an
-// operator's of every debtor. Building a disbursement file instructs its
-// financings (accepted → funding_instructed, each with its event) and
-// records every leg. The file is a function of its payments: asking again
-// returns the same bytes, and its message id (a hash of the end-to-end ids)
-// changes only when the set of payments does.
+// operator's of every debtor; a payment instructed before stays in the file
+// whatever its financing's state now. Building a disbursement file
+// instructs its financings (accepted → funding_instructed, each with its
+// event) and records every leg. The file is kept by its message id (a hash
+// of the initiator and the end-to-end ids): asking again returns the same
+// bytes, and the id changes only when the set of payments does.
 func (a *App) PaymentFile(ctx context.Context, act Actor, leg settlement.Leg, date time.Time) (PaymentFile, error) {
 	debtor := act.PartyID
 	switch {
@@ -100,28 +101,46 @@ func (a *App) PaymentFile(ctx context.Context, act Actor, leg settlement.Leg, da
 		if err != nil {
 			return err
 		}
-		out.MessageID = messageID(leg, date, transfers)
-		out.Payments = len(transfers)
-		out.XML, err = iso20022.BuildPain001(iso20022.CreditTransferFile{MessageID: out.MessageID, CreatedAt: created.UTC().Truncate(time.Second),
-			InitiatingParty: initiator, Batches: iso20022.GroupPayments(out.MessageID, transfers)})
+		id := messageID(leg, date, act.PartyID, transfers)
+		doc, err := iso20022.BuildPain001(iso20022.CreditTransferFile{MessageID: id, CreatedAt: created.UTC().Truncate(time.Second),
+			InitiatingParty: initiator, Batches: iso20022.GroupPayments(id, transfers)})
 		if err != nil { // e.g. a name a bank file cannot carry: the detail names the field, never an account number
 			return fmt.Errorf("%w: %w", settlement.ErrFileRefused, err)
 		}
-		return nil
+		kept, err := settlementdb.SaveFile(ctx, tx, settlementdb.File{MessageID: id, Leg: leg, ExecutionDate: date, Initiator: act.PartyID,
+			Payments: len(transfers), Document: doc, CreatedAt: now})
+		out = PaymentFile{MessageID: kept.MessageID, XML: kept.Document, Payments: kept.Payments}
+		return err
 	})
 	return out, err
 }
 
+// PaymentFileByID returns a payment file as it was built, whatever its
+// financings' states now: operators any, a lender or buyer those it built.
+func (a *App) PaymentFileByID(ctx context.Context, act Actor, messageID string) (PaymentFile, error) {
+	initiator := act.PartyID
+	switch {
+	case act.Is(auth.RoleOperator):
+		initiator = uuid.Nil
+	case act.Is(auth.RoleLender, auth.RoleBuyer):
+	default:
+		return PaymentFile{}, ErrForbidden
+	}
+	f, err := settlementdb.GetFile(ctx, a.Pool, messageID, initiator)
+	return PaymentFile{MessageID: f.MessageID, XML: f.Document, Payments: f.Payments}, err
+}
+
 // messageID is "C", the leg letter, the date and 16 hex digits of a hash
-// of the end-to-end ids: unique per set of payments, 27 characters, so
-// batch ids ("-N") stay within Max35Text.
-func messageID(leg settlement.Leg, date time.Time, ts []iso20022.Transfer) string {
+// of the initiating party and the end-to-end ids: unique per file (the
+// same payments in an operator's file and a lender's are two documents),
+// 27 characters, so batch ids ("-N") stay within Max35Text.
+func messageID(leg settlement.Leg, date time.Time, initiator uuid.UUID, ts []iso20022.Transfer) string {
 	ids := make([]string, len(ts))
 	for i, t := range ts {
 		ids[i] = t.EndToEndID
 	}
 	slices.Sort(ids)
-	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	sum := sha256.Sum256([]byte(initiator.String() + ":" + strings.Join(ids, ",")))
 	return "C" + strings.ToUpper(string(leg)[:1]) + date.Format("20060102") + "-" + hex.EncodeToString(sum[:8])
 }
 

@@ -339,7 +339,7 @@ func (p *propWorld) confirm(leg settlement.Leg) ([]uuid.UUID, bool) {
 	case kind < 5 && p.refs[f.ID][leg] != "":
 		ref = p.refs[f.ID][leg]
 	}
-	in := app.ConfirmationInput{BankReference: ref, Amount: amount.StringFixed(2), Date: p.clock().Format(time.DateOnly)}
+	in := app.ConfirmationInput{BankReference: ref, Amount: amount.StringFixed(2), Date: p.clock().In(p.w.Program.Location()).Format(time.DateOnly)} // the day the money moved, in the program's zone
 	confirmFn := p.env.App.ConfirmFunding
 	if leg == settlement.Repayment {
 		confirmFn = p.env.App.ConfirmRepayment

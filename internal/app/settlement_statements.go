@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -32,7 +33,8 @@ func (e *StatementError) Unwrap() []error {
 // confirmation would, in the same transaction as every other item, so a
 // statement is applied whole or not at all. Duplicates are ignored;
 // unmatched and mismatched items are kept for an operator and never
-// applied. A lender's statement can only confirm the lender's own
+// applied. A message the same party uploaded before is recorded as its
+// duplicate and judged no more: every item comes out duplicate. A lender's statement can only confirm the lender's own
 // financings; anything else reads as unmatched, so nothing leaks.
 func (a *App) UploadStatement(ctx context.Context, act Actor, r io.Reader) (settlement.Statement, error) {
 	if !act.Is(auth.RoleOperator, auth.RoleLender) {
@@ -46,23 +48,32 @@ func (a *App) UploadStatement(ctx context.Context, act Actor, r io.Reader) (sett
 	st := settlement.Statement{ID: uuid.Must(uuid.NewV7()), MessageID: n.MessageID, UploadedByParty: act.PartyID,
 		UploadedBySubject: act.Subject, UploaderRole: string(act.Role), CreatedAt: a.now()}
 	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		st.Entries = make([]settlement.StatementEntry, len(items))
 		var err error
 		if st.DuplicateOf, err = settlementdb.PreviousUpload(ctx, tx, act.PartyID, n.MessageID); err != nil {
 			return err
 		}
+		if st.DuplicateOf != nil {
+			st.Entries = settlement.DuplicateEntries(items, *st.DuplicateOf)
+			return a.saveStatement(ctx, tx, st)
+		}
+		st.Entries = make([]settlement.StatementEntry, len(items))
 		book := partyBook{q: tx}
 		for i, it := range items {
 			if st.Entries[i], err = a.matchItem(ctx, tx, act, &book, st.ID, it); err != nil {
 				return fmt.Errorf("statement line %d: %w", it.Line, err)
 			}
 		}
-		if err := settlementdb.InsertStatement(ctx, tx, st); err != nil {
-			return err
-		}
-		return a.emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
+		return a.saveStatement(ctx, tx, st)
 	})
 	return st, err
+}
+
+// saveStatement stores a judged statement with its event.
+func (a *App) saveStatement(ctx context.Context, tx pgx.Tx, st settlement.Statement) error {
+	if err := settlementdb.InsertStatement(ctx, tx, st); err != nil {
+		return err
+	}
+	return a.emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
 }
 
 // StatementEvent is the payload of cadena.bank_statement.uploaded: the
@@ -112,6 +123,14 @@ func (a *App) matchItem(ctx context.Context, tx pgx.Tx, act Actor, book *partyBo
 	if e.Outcome != settlement.Matched {
 		return e, nil
 	}
+	today, err := a.programToday(ctx, f.ProgramID)
+	if err != nil {
+		return e, err
+	}
+	if err := settlement.CheckPaidOn(it.BookingDate, today); err != nil {
+		e.Outcome, e.Reason = settlement.Mismatched, "booked on a future date: "+err.Error()
+		return e, nil
+	}
 	c := settlement.Confirmation{Source: settlement.SourceCamt054, BankReference: it.BankReference, Amount: it.Amount, Currency: it.Currency, Date: it.BookingDate}
 	if _, err := a.confirm(ctx, tx, act.Subject, &f, leg, c, &statementID); err != nil {
 		return e, err
@@ -122,13 +141,46 @@ func (a *App) matchItem(ctx context.Context, tx pgx.Tx, act Actor, book *partyBo
 // GetStatement shows an uploaded statement with each item's outcome:
 // operators see every statement, a lender those it uploaded.
 func (a *App) GetStatement(ctx context.Context, act Actor, id uuid.UUID) (settlement.Statement, error) {
-	scope := act.PartyID
-	switch {
-	case act.Is(auth.RoleOperator):
-		scope = uuid.Nil
-	case act.Is(auth.RoleLender):
-	default:
-		return settlement.Statement{}, ErrForbidden
+	scope, err := statementScope(act)
+	if err != nil {
+		return settlement.Statement{}, err
 	}
 	return settlementdb.GetStatement(ctx, a.Pool, id, scope)
+}
+
+// statementScope is the uploader whose statements the caller sees
+// (uuid.Nil: every statement, for operators), or ErrForbidden.
+func statementScope(act Actor) (uuid.UUID, error) {
+	switch {
+	case act.Is(auth.RoleOperator):
+		return uuid.Nil, nil
+	case act.Is(auth.RoleLender):
+		return act.PartyID, nil
+	}
+	return uuid.Nil, ErrForbidden
+}
+
+// StatementListQuery filters the statements list.
+type StatementListQuery struct {
+	Outcome  settlement.Outcome // "": any; else statements with an item of this outcome
+	Held     *bool              // nil: any; else whether some item is held for review
+	From, To time.Time          // upload days (UTC), inclusive; zero: open
+	Cursor   uuid.UUID
+	Limit    int
+}
+
+// ListStatements pages through the statements the caller may see (as
+// GetStatement), oldest first, so an operator finds what is held for
+// review without knowing a statement id.
+func (a *App) ListStatements(ctx context.Context, act Actor, q StatementListQuery) (Page[settlement.StatementSummary], error) {
+	scope, err := statementScope(act)
+	if err != nil {
+		return Page[settlement.StatementSummary]{}, err
+	}
+	f := settlementdb.StatementFilter{Party: scope, Outcome: q.Outcome, Held: q.Held, From: q.From, After: q.Cursor, Limit: q.Limit}
+	if !q.To.IsZero() {
+		f.To = q.To.AddDate(0, 0, 1)
+	}
+	items, err := settlementdb.ListStatements(ctx, a.Pool, f)
+	return pageOf(items, q.Limit, func(s settlement.StatementSummary) uuid.UUID { return s.ID }), err
 }

@@ -140,12 +140,7 @@ func checkCurrency(path string, c money.Currency, payment bool) error {
 
 // amountText writes d with exactly the currency's minor units where it fits
 // them (always, for payments), else as the plain decimal it is.
-func amountText(d decimal.Decimal, c money.Currency) string {
-	if c.Valid() && money.CheckScale(d, c) == nil {
-		return money.Format(d, c)
-	}
-	return d.String()
-}
+func amountText(d decimal.Decimal, c money.Currency) string { return money.Format(d, c) }
 
 // parseAmount reads the xs:decimal lexical form without a sign (amounts are
 // never negative) or exponent. The value keeps the scale as written.

@@ -99,7 +99,14 @@ func RoundToMinor(d decimal.Decimal, c Currency) decimal.Decimal {
 	return d.Round(c.MinorUnits())
 }
 
-// Format renders d with exactly the currency's decimals, for JSON and files.
+// Format renders d with exactly the currency's decimals ("120784.50"), for
+// JSON, events and files: the one formatter of amounts. It never rounds and
+// never panics: a value with more decimals than its currency allows, or in
+// a currency Cadena does not support (a bank statement may report either),
+// is written as the plain decimal it is.
 func Format(d decimal.Decimal, c Currency) string {
+	if CheckScale(d, c) != nil {
+		return d.String()
+	}
 	return d.StringFixed(c.MinorUnits())
 }

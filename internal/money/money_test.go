@@ -48,3 +48,25 @@ func TestRoundAndFormat(t *testing.T) {
 		t.Fatal("unknown currency accepted")
 	}
 }
+
+// Format keeps the currency's scale and never rounds or panics on what a
+// bank may report.
+func TestFormatKeepsScale(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		cur  Currency
+		want string
+	}{
+		{"120784.5", MXN, "120784.50"},
+		{"120784.50000", MXN, "120784.50"},
+		{"7", COP, "7.00"},
+		{"0", USD, "0.00"},
+		{"-3.1", MXN, "-3.10"},
+		{"1.005", MXN, "1.005"},          // more decimals than MXN has: never rounded
+		{"120784.50", "EUR", "120784.5"}, // unsupported currency: the plain decimal
+	} {
+		if got := Format(decimal.RequireFromString(c.in), c.cur); got != c.want {
+			t.Errorf("Format(%s, %s) = %s, want %s", c.in, c.cur, got, c.want)
+		}
+	}
+}

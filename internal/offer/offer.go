@@ -154,15 +154,19 @@ type Offer struct {
 	Lines          []Line
 }
 
-// Line is one invoice of an offer, priced on its own.
+// Line is one invoice of an offer, priced on its own, with the rates that
+// priced it so the supplier can reproduce its price.
 type Line struct {
-	InvoiceID uuid.UUID
-	Face      decimal.Decimal
-	Discount  decimal.Decimal
-	Net       decimal.Decimal
-	DueDate   time.Time
-	Maturity  time.Time
-	Days      int
+	InvoiceID     uuid.UUID
+	Face          decimal.Decimal
+	Discount      decimal.Decimal
+	Net           decimal.Decimal
+	DueDate       time.Time
+	Maturity      time.Time
+	Days          int
+	SpreadBps     int             // the lender's spread for the line's tenor bucket
+	AllInRate     decimal.Decimal // reference + spread, a fraction
+	EffectiveRate decimal.Decimal // effective annual rate, a fraction (pricing.Quote)
 }
 
 // Acceptable checks an offer at the instant of acceptance.

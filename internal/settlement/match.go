@@ -120,7 +120,7 @@ func Match(it Item, want Payment, stored *Stored, status financing.Status, accts
 	v, err := Judge(want, stored, c)
 	switch {
 	case err == ErrAmountMismatch:
-		return Mismatched, fmt.Sprintf("amount %s %s, expected %s %s", it.Amount.String(), it.Currency, money.Format(want.Amount, want.Currency), want.Currency)
+		return Mismatched, fmt.Sprintf("amount %s %s, expected %s %s", money.Format(it.Amount, it.Currency), it.Currency, money.Format(want.Amount, want.Currency), want.Currency)
 	case err == ErrAlreadyConfirmed:
 		return Mismatched, "the " + string(want.Leg) + " is already confirmed with another bank reference"
 	case v == Duplicate:
@@ -174,6 +174,31 @@ type StatementEntry struct {
 	Reason      string
 	FinancingID *uuid.UUID
 	Leg         Leg
+}
+
+// DuplicateEntries are the items of a message uploaded before (as
+// statement of): each comes out duplicate and none is judged again, so
+// nothing is confirmed, or held for review, a second time.
+func DuplicateEntries(items []Item, of uuid.UUID) []StatementEntry {
+	out := make([]StatementEntry, len(items))
+	for i, it := range items {
+		out[i] = StatementEntry{Item: it, Outcome: Duplicated, Reason: "the message was uploaded before as statement " + of.String()}
+	}
+	return out
+}
+
+// Held reports whether an outcome is held for an operator's review.
+func (o Outcome) Held() bool { return o == Unmatched || o == Mismatched }
+
+// StatementSummary is a statement without its items, for lists.
+type StatementSummary struct {
+	Statement                // Entries is nil
+	Outcomes  map[string]int // how many items came out of each outcome (every outcome present)
+}
+
+// Held reports whether any item is held for an operator's review.
+func (s StatementSummary) Held() bool {
+	return s.Outcomes[string(Unmatched)]+s.Outcomes[string(Mismatched)] > 0
 }
 
 // Counts is how many items came out of each outcome (every outcome present).

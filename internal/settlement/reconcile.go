@@ -119,7 +119,7 @@ func Check(fx Facts) []Difference {
 		if confirmed && (st.Confirmation == nil || !st.Confirmation.Amount.Equal(exp.Amount)) {
 			got := "none"
 			if st.Confirmation != nil {
-				got = st.Confirmation.Amount.String()
+				got = money.Format(st.Confirmation.Amount, st.Currency)
 			}
 			diff(string(l)+".confirmed_amount", money.Format(exp.Amount, exp.Currency), got)
 		}
@@ -128,7 +128,7 @@ func Check(fx Facts) []Difference {
 }
 
 func describePayment(p Payment) string {
-	return fmt.Sprintf("%s %s→%s %s %s", p.EndToEndID, p.Debtor, p.Creditor, p.Amount.String(), p.Currency)
+	return fmt.Sprintf("%s %s→%s %s %s", p.EndToEndID, p.Debtor, p.Creditor, money.Format(p.Amount, p.Currency), p.Currency)
 }
 
 // describe renders entries as "kind id account=±amount …", sorted, so two
@@ -142,7 +142,7 @@ func describe(es []ledger.Entry) string {
 		bal := ledger.Balances(e.Lines)
 		var lines []string
 		for a, v := range bal {
-			lines = append(lines, fmt.Sprintf("%s/%s=%s", a.Kind, a.Party, v.StringFixed(2)))
+			lines = append(lines, fmt.Sprintf("%s/%s=%s", a.Kind, a.Party, money.Format(v, a.Currency)))
 		}
 		slices.Sort(lines)
 		parts = append(parts, fmt.Sprintf("%s %s [%s]", e.Kind, e.ID, strings.Join(lines, " ")))

@@ -8,12 +8,14 @@ package settlement
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/money"
 )
@@ -25,7 +27,9 @@ var (
 	ErrNoBankAccount     = errors.New("a party of the payment has no bank account in its currency")
 	ErrStatementInvalid  = errors.New("the bank statement is not a valid camt.054.001.08 notification")
 	ErrStatementNotFound = errors.New("bank statement not found")
+	ErrFileNotFound      = errors.New("payment file not found")
 	ErrFileRefused       = errors.New("the payment file cannot be built from the parties' data")
+	ErrPaidInFuture      = errors.New("a confirmation carries the date the money moved, which cannot be after today")
 )
 
 // Leg is one of a financing's two payments.
@@ -106,6 +110,18 @@ type Confirmation struct {
 	Amount        decimal.Decimal
 	Currency      money.Currency
 	Date          time.Time
+}
+
+// CheckPaidOn is the rule for a confirmation's date, the one place it
+// lives (API, portal and statements call it through the use case): the
+// date is the day the money moved, the value date of the transfer, so it
+// cannot be after today, which is the day in the program's time zone
+// (today). A past date is allowed: a payment may be confirmed late.
+func CheckPaidOn(paidOn, today time.Time) error {
+	if calendar.Day(paidOn).After(calendar.Day(today)) {
+		return fmt.Errorf("%w: %s is after %s", ErrPaidInFuture, paidOn.Format(time.DateOnly), today.Format(time.DateOnly))
+	}
+	return nil
 }
 
 // Sources of a confirmation.

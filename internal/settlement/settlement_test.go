@@ -154,3 +154,16 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("unconfirmed funding: %+v", diffs)
 	}
 }
+
+// A confirmation is dated the day the money moved: today or before.
+func TestCheckPaidOn(t *testing.T) {
+	today := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		paid time.Time
+		ok   bool
+	}{{today, true}, {today.AddDate(0, 0, -30), true}, {today.AddDate(0, 0, 1), false}, {today.AddDate(1, 0, 0), false}} {
+		if err := CheckPaidOn(c.paid, today); (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrPaidInFuture)) {
+			t.Errorf("%s: %v", c.paid.Format(time.DateOnly), err)
+		}
+	}
+}

@@ -24,20 +24,20 @@ func Insert(ctx context.Context, q db.Querier, fs []financing.Financing) error {
 	n := len(fs)
 	ids, offers, invs := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
 	face, disc, net := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
-	vd, mat := make([]time.Time, n), make([]time.Time, n)
+	vd, mat, spread := make([]time.Time, n), make([]time.Time, n), make([]int32, n)
 	for i, f := range fs {
 		ids[i], offers[i], invs[i] = f.ID, f.OfferID, f.InvoiceID
 		face[i], disc[i], net[i] = f.Face, f.Discount, f.Net
-		vd[i], mat[i] = f.ValueDate, f.Maturity
+		vd[i], mat[i], spread[i] = f.ValueDate, f.Maturity, int32(f.SpreadBps)
 	}
-	f := fs[0] // one offer: the shared terms are the same for every line
+	f := fs[0] // one offer: the shared terms are the same for every line (the spread is each line's tenor bucket's)
 	_, err := q.Exec(ctx, `INSERT INTO financings (id, offer_id, invoice_id, program_id, lender_id, supplier_id, buyer_id, currency,
 		face, discount, net, spread_bps, reference_index, reference_date, reference_rate, value_date, maturity, status, accepted_at, updated_at)
-		SELECT id, offer_id, invoice_id, $4, $5, $6, $7, $8, face, discount, net, $9, $10, $11, $12, vd, mat, $13, $14, $14
-		FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $15::numeric[], $16::numeric[], $17::numeric[], $18::date[], $19::date[])
-			AS t(id, offer_id, invoice_id, face, discount, net, vd, mat)`,
-		ids, offers, invs, f.ProgramID, f.LenderID, f.SupplierID, f.BuyerID, string(f.Currency), f.SpreadBps, f.ReferenceIndex,
-		f.ReferenceDate, f.ReferenceRate, string(f.Status), f.AcceptedAt, face, disc, net, vd, mat)
+		SELECT id, offer_id, invoice_id, $4, $5, $6, $7, $8, face, discount, net, spread, $9, $10, $11, vd, mat, $12, $13, $13
+		FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $14::numeric[], $15::numeric[], $16::numeric[], $17::date[], $18::date[], $19::int[])
+			AS t(id, offer_id, invoice_id, face, discount, net, vd, mat, spread)`,
+		ids, offers, invs, f.ProgramID, f.LenderID, f.SupplierID, f.BuyerID, string(f.Currency), f.ReferenceIndex,
+		f.ReferenceDate, f.ReferenceRate, string(f.Status), f.AcceptedAt, face, disc, net, vd, mat, spread)
 	if db.IsUniqueViolation(err, "financings_live_invoice") {
 		return ErrInvoiceTaken
 	}

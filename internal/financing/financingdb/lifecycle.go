@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/financing"
+	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 )
 
@@ -90,14 +91,18 @@ type rowWithExtra struct {
 
 func (r rowWithExtra) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }
 
-// ForFile lists, in id order and locked, the financings whose leg is due on
-// date from debtor (uuid.Nil: every debtor): disbursements of accepted or
-// instructed financings on their value date, repayments of funded, due or
-// overdue ones at maturity.
+// ForFile lists, in id order and locked, the financings whose leg is paid on
+// date by debtor (uuid.Nil: every debtor): disbursements of accepted
+// financings on their value date, repayments of funded, due or overdue ones
+// at maturity, and, whatever their status now, every one whose leg was
+// already instructed for that date, so a file sent stays the same file
+// after its payments are confirmed (or fail).
 func ForFile(ctx context.Context, tx pgx.Tx, repayment bool, debtor uuid.UUID, date time.Time) ([]financing.Financing, error) {
-	where := `f.status IN ('accepted', 'funding_instructed') AND f.value_date = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR f.lender_id = $2)`
+	where := `f.value_date = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR f.lender_id = $2) AND (f.status = 'accepted'
+		OR EXISTS (SELECT 1 FROM payment_legs l WHERE l.financing_id = f.id AND l.leg = 'disbursement' AND l.instructed_at IS NOT NULL))`
 	if repayment {
-		where = `f.status IN ('funded', 'due', 'overdue') AND f.maturity = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR f.buyer_id = $2)`
+		where = `f.maturity = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR f.buyer_id = $2) AND (f.status IN ('funded', 'due', 'overdue')
+		OR EXISTS (SELECT 1 FROM payment_legs l WHERE l.financing_id = f.id AND l.leg = 'repayment' AND l.instructed_at IS NOT NULL))`
 	}
 	rows, err := tx.Query(ctx, "SELECT "+cols+" FROM financings f WHERE "+where+" ORDER BY f.id FOR UPDATE OF f", date, debtor)
 	if err != nil {
@@ -109,18 +114,23 @@ func ForFile(ctx context.Context, tx pgx.Tx, repayment bool, debtor uuid.UUID, d
 // Line is a lender's credit line in a program with its recorded exposure.
 type Line struct {
 	ProgramID, LenderID uuid.UUID
+	Currency            money.Currency // the program's
 	Exposure            decimal.Decimal
 }
 
 // Lines returns every program lender line.
 func Lines(ctx context.Context, q db.Querier) ([]Line, error) {
-	rows, err := q.Query(ctx, "SELECT program_id, lender_id, exposure FROM program_lenders ORDER BY program_id, lender_id")
+	rows, err := q.Query(ctx, `SELECT l.program_id, l.lender_id, p.currency, l.exposure FROM program_lenders l JOIN programs p ON p.id = l.program_id
+		ORDER BY l.program_id, l.lender_id`)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Line, error) {
 		var l Line
-		return l, r.Scan(&l.ProgramID, &l.LenderID, &l.Exposure)
+		var cur string
+		err := r.Scan(&l.ProgramID, &l.LenderID, &cur, &l.Exposure)
+		l.Currency = money.Currency(cur)
+		return l, err
 	})
 }
 

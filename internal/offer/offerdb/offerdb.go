@@ -112,16 +112,19 @@ func InsertOffers(ctx context.Context, q db.Querier, offers []offer.Offer) error
 	ids, inv := make([]uuid.UUID, 0, n), make([]uuid.UUID, 0, n)
 	face, disc, net := make([]decimal.Decimal, 0, n), make([]decimal.Decimal, 0, n), make([]decimal.Decimal, 0, n)
 	due, mat, days := make([]time.Time, 0, n), make([]time.Time, 0, n), make([]int32, 0, n)
+	spread, allIn, eff := make([]int32, 0, n), make([]decimal.Decimal, 0, n), make([]decimal.Decimal, 0, n)
 	for _, o := range offers {
 		for _, l := range o.Lines {
 			ids, inv = append(ids, o.ID), append(inv, l.InvoiceID)
 			face, disc, net = append(face, l.Face), append(disc, l.Discount), append(net, l.Net)
 			due, mat, days = append(due, l.DueDate), append(mat, l.Maturity), append(days, int32(l.Days))
+			spread, allIn, eff = append(spread, int32(l.SpreadBps)), append(allIn, l.AllInRate), append(eff, l.EffectiveRate)
 		}
 	}
-	_, err := q.Exec(ctx, `INSERT INTO offer_lines (offer_id, invoice_id, face, discount, net, due_date, maturity, days)
-		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::numeric[], $5::numeric[], $6::date[], $7::date[], $8::int[])`,
-		ids, inv, face, disc, net, due, mat, days)
+	_, err := q.Exec(ctx, `INSERT INTO offer_lines (offer_id, invoice_id, face, discount, net, due_date, maturity, days, spread_bps, all_in_rate, effective_rate)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::numeric[], $5::numeric[], $6::date[], $7::date[], $8::int[],
+			$9::int[], $10::numeric[], $11::numeric[])`,
+		ids, inv, face, disc, net, due, mat, days, spread, allIn, eff)
 	return err
 }
 
@@ -169,7 +172,8 @@ func Get(ctx context.Context, q db.Querier, v Viewer, id uuid.UUID) (offer.Offer
 	return o, err
 }
 
-const linesSQL = `SELECT invoice_id, face, discount, net, due_date, maturity, days FROM offer_lines WHERE offer_id = $1 ORDER BY invoice_id`
+const linesSQL = `SELECT invoice_id, face, discount, net, due_date, maturity, days, spread_bps, all_in_rate, effective_rate
+	FROM offer_lines WHERE offer_id = $1 ORDER BY invoice_id`
 
 // Lines returns an offer's lines in invoice id order (the lock order).
 func Lines(ctx context.Context, q db.Querier, offerID uuid.UUID) ([]offer.Line, error) {
@@ -183,7 +187,7 @@ func Lines(ctx context.Context, q db.Querier, offerID uuid.UUID) ([]offer.Line, 
 func scanLines(rows pgx.Rows) ([]offer.Line, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (offer.Line, error) {
 		var l offer.Line
-		err := r.Scan(&l.InvoiceID, &l.Face, &l.Discount, &l.Net, &l.DueDate, &l.Maturity, &l.Days)
+		err := r.Scan(&l.InvoiceID, &l.Face, &l.Discount, &l.Net, &l.DueDate, &l.Maturity, &l.Days, &l.SpreadBps, &l.AllInRate, &l.EffectiveRate)
 		return l, err
 	})
 }

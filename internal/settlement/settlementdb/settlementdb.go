@@ -112,8 +112,14 @@ type (
 	StatementEntry = settlement.StatementEntry
 )
 
-// PreviousUpload finds an earlier upload of the same message by the same party.
+// PreviousUpload finds an earlier upload of the same message by the same
+// party. It first locks (party, message) for the caller's transaction, so
+// two uploads of one message at once are serialised and the second finds
+// the first: a message is never judged twice.
 func PreviousUpload(ctx context.Context, q db.Querier, party uuid.UUID, messageID string) (*uuid.UUID, error) {
+	if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 0))", party, messageID); err != nil {
+		return nil, err
+	}
 	var id uuid.UUID
 	err := q.QueryRow(ctx, `SELECT id FROM bank_statements WHERE uploaded_by_party = $1 AND message_id = $2 AND duplicate_of IS NULL
 		ORDER BY created_at LIMIT 1`, party, messageID).Scan(&id)
@@ -185,4 +191,85 @@ func GetStatement(ctx context.Context, q db.Querier, id, party uuid.UUID) (State
 		return e, err
 	})
 	return s, err
+}
+
+// StatementFilter selects statements for a list.
+type StatementFilter struct {
+	Party    uuid.UUID          // the uploader; uuid.Nil: any
+	Outcome  settlement.Outcome // "": any; else at least one item with this outcome
+	Held     *bool              // nil: any; else whether some item is held for review
+	From, To time.Time          // uploaded in [From, To); zero: open
+	After    uuid.UUID          // keyset cursor: ids are time-ordered
+	Limit    int
+}
+
+// ListStatements pages through statements in id (upload) order with how
+// many items came out of each outcome.
+func ListStatements(ctx context.Context, q db.Querier, f StatementFilter) ([]settlement.StatementSummary, error) {
+	var from, to *time.Time
+	if !f.From.IsZero() {
+		from = &f.From
+	}
+	if !f.To.IsZero() {
+		to = &f.To
+	}
+	rows, err := q.Query(ctx, `SELECT s.id, s.message_id, s.uploaded_by_party, s.uploaded_by_subject, s.uploader_role, s.duplicate_of, s.created_at,
+			count(e.n) FILTER (WHERE e.outcome = 'matched'), count(e.n) FILTER (WHERE e.outcome = 'duplicate'),
+			count(e.n) FILTER (WHERE e.outcome = 'unmatched'), count(e.n) FILTER (WHERE e.outcome = 'mismatched')
+		FROM bank_statements s LEFT JOIN bank_statement_entries e ON e.statement_id = s.id
+		WHERE ($1 = '00000000-0000-0000-0000-000000000000'::uuid OR s.uploaded_by_party = $1) AND s.id > $2
+			AND ($3::timestamptz IS NULL OR s.created_at >= $3) AND ($4::timestamptz IS NULL OR s.created_at < $4)
+		GROUP BY s.id
+		HAVING ($5 = '' OR count(e.n) FILTER (WHERE e.outcome = $5) > 0)
+			AND ($6::boolean IS NULL OR (count(e.n) FILTER (WHERE e.outcome IN ('unmatched', 'mismatched')) > 0) = $6)
+		ORDER BY s.id LIMIT $7`, f.Party, f.After, from, to, string(f.Outcome), f.Held, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (settlement.StatementSummary, error) {
+		var s settlement.StatementSummary
+		var matched, dup, unmatched, mismatched int
+		err := r.Scan(&s.ID, &s.MessageID, &s.UploadedByParty, &s.UploadedBySubject, &s.UploaderRole, &s.DuplicateOf, &s.CreatedAt,
+			&matched, &dup, &unmatched, &mismatched)
+		s.Outcomes = map[string]int{string(settlement.Matched): matched, string(settlement.Duplicated): dup,
+			string(settlement.Unmatched): unmatched, string(settlement.Mismatched): mismatched}
+		return s, err
+	})
+}
+
+// File is a built payment file as kept.
+type File struct {
+	MessageID     string
+	Leg           settlement.Leg
+	ExecutionDate time.Time
+	Initiator     uuid.UUID
+	Payments      int
+	Document      []byte
+	CreatedAt     time.Time
+}
+
+// SaveFile keeps f unless a file with its message id is kept already, and
+// returns the kept one: one message id is always one document.
+func SaveFile(ctx context.Context, q db.Querier, f File) (File, error) {
+	if _, err := q.Exec(ctx, `INSERT INTO payment_files (message_id, kind, execution_date, initiator_id, payments, document, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING`,
+		f.MessageID, string(f.Leg), f.ExecutionDate, f.Initiator, f.Payments, f.Document, f.CreatedAt); err != nil {
+		return f, err
+	}
+	return GetFile(ctx, q, f.MessageID, uuid.Nil)
+}
+
+// GetFile loads a kept file; initiator scopes it to the party that built it
+// (uuid.Nil: any).
+func GetFile(ctx context.Context, q db.Querier, messageID string, initiator uuid.UUID) (File, error) {
+	var f File
+	var leg string
+	err := q.QueryRow(ctx, `SELECT message_id, kind, execution_date, initiator_id, payments, document, created_at FROM payment_files
+		WHERE message_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR initiator_id = $2)`, messageID, initiator).
+		Scan(&f.MessageID, &leg, &f.ExecutionDate, &f.Initiator, &f.Payments, &f.Document, &f.CreatedAt)
+	f.Leg = settlement.Leg(leg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, settlement.ErrFileNotFound
+	}
+	return f, err
 }
