@@ -78,7 +78,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/v1/auth/token", h.clientToken)
 	e.POST("/v1/auth/login", h.login)
 
-	v1 := e.Group("/v1", authenticate(d.Verifier))
+	v1 := e.Group("/v1", authenticate(d.Verifier), checkQuery)
 	book := d.Bookkeeping
 	if book == nil {
 		book = d.Pool
@@ -107,7 +107,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/invoices", h.listInvoices, allow(anyRole...))
 	v1.GET("/invoices/:id", h.getInvoice, allow(anyRole...))
 	v1.POST("/invoices/:id/cancel", h.cancelInvoice, allow(buyerOnly...), idem)
-	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier), allow(buyerOnly...),
+	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier), checkQuery, allow(buyerOnly...),
 		middleware.BodyLimit(strconv.FormatInt(d.MaxBatchBytes, 10)+"B"), idem)
 	v1.GET("/invoice-batches/:id", h.getBatch, allow(operatorBuyer...))
 
@@ -143,7 +143,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/financings/:id/funding-confirmation", h.confirmLeg(settlement.Disbursement), allow(lenderOnly...), idem)
 	v1.POST("/financings/:id/repayment-confirmation", h.confirmLeg(settlement.Repayment), allow(lenderOnly...), idem)
 	v1.GET("/payment-files", h.paymentFile, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
-	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier), allow(operatorLenderOnly...),
+	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier), checkQuery, allow(operatorLenderOnly...),
 		middleware.BodyLimit(strconv.Itoa(iso20022.MaxCamt054Bytes)+"B"), idem)
 	v1.GET("/bank-statements/:id", h.getStatement, allow(operatorLenderOnly...))
 	v1.GET("/ledger/trial-balance", h.trialBalance, allow(operatorOnly...))

@@ -158,7 +158,8 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 		}
 	}
 	if s := strings.TrimSpace(d.MaxEffectiveRate); s != "" {
-		r, err := decimal.NewFromString(s)
+		r, err := pricing.ParsePercent(s) // strict: "1e3" and " 25" are refused
+		r = pricing.RateToPercent(r)
 		if err != nil || !r.IsPositive() || r.GreaterThan(decimal.NewFromInt(1000)) {
 			errs.Add("max_effective_rate", "invalid", "maximum effective annual rate is a percentage such as \"25.52\"")
 		} else {
@@ -176,6 +177,9 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 func amountCode(err error) string {
 	if errors.Is(err, money.ErrTooManyDecimals) {
 		return "too_many_decimals"
+	}
+	if errors.Is(err, money.ErrTooLarge) {
+		return "amount_too_large"
 	}
 	return "invalid_amount"
 }
