@@ -45,7 +45,7 @@ fuzz:
 FUZZ_API_MUTATIONS ?= 1000000
 FUZZ_API_SEED ?= 11
 fuzz-api:
-	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	@set -o pipefail; export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
 	 CADENA_FUZZ_API_MUTATIONS=$(FUZZ_API_MUTATIONS) CADENA_FUZZ_API_SEED=$(FUZZ_API_SEED) \
 	 $(GO) test -count=1 -v -timeout 30m -run '^TestEveryOperationSurvivesMutations$$' ./internal/api/ | grep -v '^=== '
 
