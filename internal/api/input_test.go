@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 
+	"github.com/cadena-finance/cadena/contracts"
 	"github.com/cadena-finance/cadena/internal/api/apitest"
+	"github.com/cadena-finance/cadena/internal/money"
+	"github.com/cadena-finance/cadena/internal/validation"
 )
 
 // TestInputRules: each input that reached a 500, or was accepted when it
@@ -158,5 +163,31 @@ func TestBadEscapeIsAProblem(t *testing.T) {
 	// An ordinary request on the same server is untouched.
 	if r := env.Do(apitest.Req{Method: "GET", Path: "/healthz"}); r.Status != 200 {
 		t.Fatalf("healthz: %d", r.Status)
+	}
+}
+
+// TestContractStatesTheInputRules: the contract's amount and text patterns
+// accept exactly what money.CheckSyntax and validation.HasControl accept.
+func TestContractStatesTheInputRules(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(contracts.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := regexp.MustCompile(doc.Components.Schemas["AmountInput"].Value.Pattern)
+	for _, s := range []string{"1250.00", "0", "-3", "999999999999999.99", "1000000000000000", " 1.00", "1e3", "+1", ".5", "5.",
+		"1,000.00", "1.00000000001", "", "9999999999999999999", "1\x00"} {
+		if got, want := amount.MatchString(s), money.CheckSyntax(s) == nil; got != want {
+			t.Errorf("amount %q: contract %v, money.CheckSyntax %v", s, got, want)
+		}
+	}
+	text := doc.Components.Schemas["Text"].Value
+	re := regexp.MustCompile(text.Pattern)
+	for _, s := range []string{"Proveedor Ñandú", "a\x00b", "\t", "\n", "\x7f", "\u0085", "\u00a0", "\u202e", ""} {
+		if got, want := re.MatchString(s), !validation.HasControl(s); got != want {
+			t.Errorf("text %q: contract %v, validation %v", s, got, want)
+		}
+	}
+	if text.MaxLength == nil || int(*text.MaxLength) != validation.MaxText {
+		t.Errorf("Text maxLength %v, validation.MaxText %d", text.MaxLength, validation.MaxText)
 	}
 }
