@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -16,17 +19,33 @@ import (
 )
 
 // decodeJSON reads exactly one JSON value into v, refusing unknown fields,
-// wrong types and trailing data with a 4xx that names the field.
+// wrong types and trailing data with a 4xx that names the field, then checks
+// every string in v by the input rules (checkInput).
 func decodeJSON(c echo.Context, v any) error {
 	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
 		return fail(http.StatusUnsupportedMediaType, codeMediaType, "Unsupported media type", "send the body as application/json")
 	}
-	return decodeBody(c.Request().Body, v)
+	if err := decodeBody(c.Request().Body, v); err != nil {
+		return err
+	}
+	return checkInput(v)
 }
 
-// decodeBody is decodeJSON without the header check; the fuzz target calls it.
+// decodeBody is decodeJSON without the header and input checks. The batch
+// route calls it: invoice.Check applies the same text rule to each row, JSON
+// or CSV, so a bad row is rejected alone. The fuzz target calls it too.
 func decodeBody(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+	body, err := io.ReadAll(r) // bounded by the body-limit middleware
+	if err != nil {
+		return jsonError(err)
+	}
+	if !utf8.Valid(body) { // the decoder would turn bad bytes into U+FFFD silently
+		return fail(http.StatusBadRequest, codeMalformedJSON, "Malformed JSON", "the body is not valid UTF-8")
+	}
+	if bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("null")) { // decoding null into v changes nothing
+		return validation.Errors{{Field: "(body)", Code: "wrong_type", Message: "must be a JSON " + jsonKind(reflect.TypeOf(v).Elem().Kind().String())}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -35,6 +54,83 @@ func decodeBody(r io.Reader, v any) error {
 		return fail(http.StatusBadRequest, codeMalformedJSON, "Malformed JSON", "the body must hold exactly one JSON value")
 	}
 	return nil
+}
+
+// maxFieldErrors bounds a problem's errors[].
+const maxFieldErrors = 100
+
+// checkInput is the one place request strings are checked, for every JSON
+// route: each must be text by validation.Errors.Text (valid UTF-8, no
+// control character, at most validation.MaxText characters, or N with the
+// tag in:"max=N"). An optional field is a *string: absent or null means
+// "not given", so present it must not be empty. Amounts and percentages are
+// parsed by money.ParseAmount and pricing.ParsePercent, the one parser of
+// each, where the use case knows the currency.
+func checkInput(v any) error {
+	var errs validation.Errors
+	walkInput(reflect.ValueOf(v), "", "", false, &errs)
+	if len(errs) > maxFieldErrors {
+		errs = errs[:maxFieldErrors]
+	}
+	return errs.Err()
+}
+
+func walkInput(v reflect.Value, path, tag string, optional bool, errs *validation.Errors) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkInput(v.Elem(), path, tag, v.Kind() == reflect.Pointer, errs)
+		}
+	case reflect.String:
+		checkString(path, v.String(), tag, optional, errs)
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len() && len(*errs) <= maxFieldErrors; i++ {
+			walkInput(v.Index(i), path+"["+strconv.Itoa(i)+"]", tag, false, errs)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			walkInput(iter.Value(), joinField(path, iter.Key().String()), tag, false, errs)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Anonymous: // embedded: its fields are the parent's
+				walkInput(v.Field(i), path, "", false, errs)
+			case !f.IsExported() || name == "-":
+			default:
+				if name == "" {
+					name = f.Name
+				}
+				walkInput(v.Field(i), joinField(path, name), f.Tag.Get("in"), false, errs)
+			}
+		}
+	}
+}
+
+func checkString(field, s, tag string, optional bool, errs *validation.Errors) {
+	if field == "" {
+		field = "(body)"
+	}
+	max := validation.MaxText
+	if n, ok := strings.CutPrefix(tag, "max="); ok {
+		max, _ = strconv.Atoi(n)
+	}
+	if optional && s == "" {
+		errs.Add(field, "empty", "%s is empty: leave it out (or send null) to give no value", field)
+		return
+	}
+	errs.Text(field, s, max)
+}
+
+func joinField(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 func jsonError(err error) error {
@@ -105,4 +201,22 @@ func pageParams(c echo.Context) (int, uuid.UUID, error) {
 		}
 	}
 	return limit, cur, nil
+}
+
+// checkQuery refuses query values that break the text rule (a NUL would
+// reach PostgreSQL through a filter), before any handler reads them.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var errs validation.Errors
+		for name, values := range c.QueryParams() {
+			for _, v := range values {
+				errs.Text(name, v, validation.MaxText)
+			}
+		}
+		if len(errs) > 0 {
+			return &apiError{status: http.StatusBadRequest, code: codeBadParameter, title: "Bad query parameter",
+				detail: errs.Error(), fields: errs}
+		}
+		return next(c)
+	}
 }

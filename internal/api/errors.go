@@ -115,6 +115,7 @@ var catalog = []struct {
 	{calendar.ErrMalformedDate, http.StatusUnprocessableEntity, "invalid_date", "Dates are YYYY-MM-DD"},
 	{money.ErrUnknownCurrency, http.StatusUnprocessableEntity, "unsupported_currency", "Unsupported currency"},
 	{money.ErrTooManyDecimals, http.StatusUnprocessableEntity, "too_many_decimals", "More decimals than the currency allows"},
+	{money.ErrTooLarge, http.StatusUnprocessableEntity, "amount_too_large", "Amount above 999999999999999.99"},
 	{money.ErrNotPositive, http.StatusUnprocessableEntity, "not_positive", "Amount must be positive"},
 	{money.ErrMalformed, http.StatusUnprocessableEntity, "invalid_amount", "Malformed amount"},
 }

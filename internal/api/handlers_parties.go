@@ -48,7 +48,7 @@ func toList[S, T any](items []S, next string, conv func(S) T) listJSON[T] {
 func (h *handlers) createParty(c echo.Context) error {
 	var req struct {
 		Kind      string `json:"kind"`
-		LegalName string `json:"legal_name"`
+		LegalName string `json:"legal_name" in:"max=300"`
 		Country   string `json:"country"`
 		TaxID     string `json:"tax_id"`
 	}

@@ -51,25 +51,34 @@ func toProgramJSON(p program.Program) programJSON {
 	return out
 }
 
+// deref reads an optional request string; decodeJSON has refused a present
+// but empty one where that matters.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func (h *handlers) createProgram(c echo.Context) error {
 	var req struct {
-		BuyerID          string `json:"buyer_id"`
-		Name             string `json:"name"`
-		Currency         string `json:"currency"`
-		ReferenceIndex   string `json:"reference_index"`
-		MaxSpreadBps     *int   `json:"max_spread_bps"`
-		DayCount         string `json:"day_count"`
-		Calendar         string `json:"calendar"`
-		BusinessDayRule  string `json:"business_day_rule"`
-		TimeZone         string `json:"time_zone"`
-		FundingCutoff    string `json:"funding_cutoff"`
-		MinDays          *int   `json:"min_days"`
-		MaxTenorDays     *int   `json:"max_tenor_days"`
-		MaxInvoiceAmount string `json:"max_invoice_amount"`
-		MaxEffectiveRate string `json:"max_effective_rate"`
-		GraceDays        *int   `json:"grace_days"`
-		Rounding         string `json:"rounding"`
-		AuctionWindow    *int   `json:"auction_window_minutes"`
+		BuyerID          string  `json:"buyer_id"`
+		Name             string  `json:"name"`
+		Currency         string  `json:"currency"`
+		ReferenceIndex   string  `json:"reference_index"`
+		MaxSpreadBps     *int    `json:"max_spread_bps"`
+		DayCount         string  `json:"day_count"`
+		Calendar         string  `json:"calendar"`
+		BusinessDayRule  string  `json:"business_day_rule"`
+		TimeZone         string  `json:"time_zone"`
+		FundingCutoff    string  `json:"funding_cutoff"`
+		MinDays          *int    `json:"min_days"`
+		MaxTenorDays     *int    `json:"max_tenor_days"`
+		MaxInvoiceAmount *string `json:"max_invoice_amount"`
+		MaxEffectiveRate *string `json:"max_effective_rate"`
+		GraceDays        *int    `json:"grace_days"`
+		Rounding         string  `json:"rounding"`
+		AuctionWindow    *int    `json:"auction_window_minutes"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -84,7 +93,7 @@ func (h *handlers) createProgram(c echo.Context) error {
 	p, err := h.app.CreateProgram(c.Request().Context(), actor(c), buyer, program.Draft{Name: req.Name, Currency: req.Currency,
 		ReferenceIndex: req.ReferenceIndex, MaxSpreadBps: req.MaxSpreadBps, DayCount: req.DayCount, Calendar: req.Calendar,
 		BusinessDayRule: req.BusinessDayRule, TimeZone: req.TimeZone, FundingCutoff: req.FundingCutoff, MinDays: req.MinDays,
-		MaxTenorDays: req.MaxTenorDays, MaxInvoiceAmount: req.MaxInvoiceAmount, MaxEffectiveRate: req.MaxEffectiveRate, GraceDays: req.GraceDays, Rounding: req.Rounding,
+		MaxTenorDays: req.MaxTenorDays, MaxInvoiceAmount: deref(req.MaxInvoiceAmount), MaxEffectiveRate: deref(req.MaxEffectiveRate), GraceDays: req.GraceDays, Rounding: req.Rounding,
 		AuctionWindowMinutes: req.AuctionWindow})
 	if err != nil {
 		return err
@@ -137,7 +146,7 @@ func (h *handlers) enrollSupplier(c echo.Context) error {
 	var req struct {
 		TaxID     string `json:"tax_id"`
 		Country   string `json:"country"`
-		LegalName string `json:"legal_name"`
+		LegalName string `json:"legal_name" in:"max=300"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err

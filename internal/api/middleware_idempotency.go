@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,8 +37,9 @@ func idempotent(pool *pgxpool.Pool) echo.MiddlewareFunc {
 			if key == "" {
 				return next(c)
 			}
-			if len(key) > 255 {
-				return fail(http.StatusBadRequest, codeIdemKeyMalformed, "Malformed Idempotency-Key", "keys have at most 255 characters")
+			if len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+				return fail(http.StatusBadRequest, codeIdemKeyMalformed, "Malformed Idempotency-Key",
+					"keys are 1 to 255 printable ASCII characters, such as a UUID")
 			}
 			body, err := io.ReadAll(c.Request().Body)
 			if err != nil {
@@ -85,11 +87,12 @@ func idempotent(pool *pgxpool.Pool) echo.MiddlewareFunc {
 	}
 }
 
-// claimKey inserts a pending key, or takes over one whose lease ran out.
+// claimKey inserts a pending key, or takes over one whose lease ran out. The
+// path is stored escaped: a decoded %00 would be a NUL, which text refuses.
 func claimKey(ctx context.Context, pool *pgxpool.Pool, party uuid.UUID, key string, c echo.Context, hash []byte) (bool, error) {
 	tag, err := bookkeep(ctx, pool, `INSERT INTO idempotency_keys (party_id, key, method, path, request_hash, state, locked_until)
 		VALUES ($1, $2, $3, $4, $5, 'pending', now() + $6::interval) ON CONFLICT DO NOTHING`,
-		party, key, c.Request().Method, c.Request().URL.Path, hash, strconv.Itoa(int(idemLease.Seconds()))+" seconds")
+		party, key, c.Request().Method, c.Request().URL.EscapedPath(), hash, strconv.Itoa(int(idemLease.Seconds()))+" seconds")
 	if err != nil || tag.RowsAffected() == 1 {
 		return err == nil, err
 	}

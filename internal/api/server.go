@@ -82,7 +82,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/v1/auth/token", h.clientToken)
 	e.POST("/v1/auth/login", h.login)
 
-	v1 := e.Group("/v1", authenticate(d.Verifier, d.App))
+	v1 := e.Group("/v1", authenticate(d.Verifier, d.App), checkQuery)
 	book := d.Bookkeeping
 	if book == nil {
 		book = d.Pool
@@ -112,7 +112,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/invoices", h.listInvoices, allow(anyRole...))
 	v1.GET("/invoices/:id", h.getInvoice, allow(anyRole...))
 	v1.POST("/invoices/:id/cancel", h.cancelInvoice, allow(buyerOnly...), idem)
-	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier, d.App), allow(buyerOnly...),
+	e.POST(batchRoute, h.publishBatch, authenticate(d.Verifier, d.App), checkQuery, allow(buyerOnly...),
 		middleware.BodyLimit(strconv.FormatInt(d.MaxBatchBytes, 10)+"B"), idem)
 	v1.GET("/invoice-batches/:id", h.getBatch, allow(operatorBuyer...))
 
@@ -149,7 +149,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/financings/:id/repayment-confirmation", h.confirmLeg(settlement.Repayment), allow(lenderOnly...), idem)
 	v1.GET("/payment-files", h.paymentFile, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
 	v1.GET("/payment-files/:id", h.paymentFileByID, allow(auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
-	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier, d.App), allow(operatorLenderOnly...),
+	e.POST(statementRoute, h.uploadStatement, authenticate(d.Verifier, d.App), checkQuery, allow(operatorLenderOnly...),
 		middleware.BodyLimit(strconv.Itoa(iso20022.MaxCamt054Bytes)+"B"), idem)
 	v1.GET("/bank-statements", h.listStatements, allow(operatorLenderOnly...))
 	v1.GET("/bank-statements/:id", h.getStatement, allow(operatorLenderOnly...))

@@ -43,12 +43,15 @@ type RowError struct {
 
 // ReadCSV reads a UTF-8 CSV upload (a BOM is skipped) with a header row. Each
 // data row becomes a draft at index row-1; a ragged row becomes a RowError
-// instead, so the rest of the file still counts. Encoding, header and quoting
-// errors refuse the whole file.
+// instead, so the rest of the file still counts. Encoding (invalid UTF-8 or
+// a NUL byte), header and quoting errors refuse the whole file.
 func ReadCSV(data []byte, maxRows int) ([]Draft, []RowError, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if !utf8.Valid(data) {
 		return nil, nil, ErrCSVEncoding
+	}
+	if bytes.IndexByte(data, 0) >= 0 { // a UTF-16 export ("Unicode text") is full of them
+		return nil, nil, fmt.Errorf("%w: the file holds NUL bytes; save it as CSV UTF-8", ErrCSVEncoding)
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = DetectComma(data)

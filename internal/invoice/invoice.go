@@ -52,6 +52,8 @@ const (
 	CodeCurrencyMismatch   = "invoice.currency_mismatch"
 	CodeInvalidAmount      = "invoice.invalid_amount"
 	CodeTooManyDecimals    = "invoice.too_many_decimals"
+	CodeAmountTooLarge     = "invoice.amount_too_large"
+	CodeControlChar        = "invoice.control_character"
 	CodeAboveProgramMax    = "invoice.above_program_max"
 	CodeDuplicateDocument  = "invoice.duplicate_document"
 	CodeEInvoiceLive       = "invoice.einvoice_live_elsewhere"
@@ -166,6 +168,8 @@ func Check(d Draft, t Terms) (Invoice, validation.Errors) {
 			errs.Add(field, CodeRequired, "%s is required", field)
 		case len(v) > maxText:
 			errs.Add(field, CodeTooLong, "%s has more than %d characters", field, maxText)
+		case validation.HasControl(v): // CSV rows reach here without the API's decoder
+			errs.Add(field, CodeControlChar, "%s must not contain control characters", field)
 		}
 		return v
 	}
@@ -227,6 +231,8 @@ func amount(errs *validation.Errors, s string, t Terms) decimal.Decimal {
 	switch {
 	case strings.TrimSpace(s) == "":
 		errs.Add("amount", CodeRequired, "amount is required")
+	case errors.Is(err, money.ErrTooLarge):
+		errs.Add("amount", CodeAmountTooLarge, "amount has more than %d integer digits", money.MaxIntegerDigits)
 	case errors.Is(err, money.ErrTooManyDecimals):
 		errs.Add("amount", CodeTooManyDecimals, "amount has more than %d decimals", t.Currency.MinorUnits())
 	case err != nil:

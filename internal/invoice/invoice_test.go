@@ -52,6 +52,10 @@ func TestCheck(t *testing.T) {
 		"kind":              {func(d *Draft) { d.Kind = "bill" }, "kind", CodeInvalid},
 		"note without ref":  {func(d *Draft) { d.Kind = "credit_note" }, "credit_note_for", CodeRequired},
 		"bad utf-8 ref":     {func(d *Draft) { d.Reference1 = "\xff" }, "reference1", CodeInvalid},
+		"NUL in number":     {func(d *Draft) { d.DocumentNumber = "F\x001" }, "document_number", CodeControlChar},
+		"C1 in reference":   {func(d *Draft) { d.Reference2 = "a\u0085b" }, "reference2", CodeControlChar},
+		"19-digit amount":   {func(d *Draft) { d.Amount = "1000000000000000000.00" }, "amount", CodeAmountTooLarge},
+		"spaced amount":     {func(d *Draft) { d.Amount = " 100.00" }, "amount", CodeInvalidAmount},
 		"lower-case max ok": {func(d *Draft) { d.Amount = "5000.00"; d.Reference1 = "x" }, "", ""},
 	}
 	for name, c := range cases {
@@ -157,6 +161,7 @@ func TestReadCSV(t *testing.T) {
 		want error
 	}{
 		"encoding":  {"supplier,document_number,einvoice_id,issue_date,amount\n\xc3\x28,1,2,3,4\n", ErrCSVEncoding},
+		"NUL byte":  {"supplier,document_number,einvoice_id,issue_date,amount\na,b\x00,c,d,e\n", ErrCSVEncoding},
 		"duplicate": {"supplier,supplier,document_number,einvoice_id,issue_date,amount\n", ErrCSVHeader},
 		"missing":   {"supplier,document_number,einvoice_id,issue_date\n", ErrCSVHeader},
 		"quote":     {"supplier,document_number,einvoice_id,issue_date,amount\na,\"b,c,d,e\n", ErrCSVSyntax},

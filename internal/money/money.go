@@ -52,13 +52,57 @@ func (c Currency) MinorUnits() int32 {
 // Valid reports whether c is supported.
 func (c Currency) Valid() bool { _, ok := minorUnits[c]; return ok }
 
-// ParseAmount reads a decimal string such as "1250.00". It refuses exponents,
-// signs other than a leading '-', and more decimals than the currency has, so
-// an amount is never silently rounded at the edge.
+// MaxIntegerDigits bounds the integer part of an amount taken as input. The
+// columns are numeric(20, 2), which hold 18 integer digits; 15 leaves room for
+// sums of inputs (a quote's face over up to 1,000 invoices, a lender's
+// exposure, ledger balances) in the same columns. 999999999999999.99 is the
+// largest amount.
+const MaxIntegerDigits = 15
+
+// maxFraction bounds the written decimals: trailing zeros past the
+// currency's scale are accepted ("1250.100"), endless ones are not.
+const maxFraction = 10
+
+// ErrTooLarge refuses an amount above MaxIntegerDigits integer digits.
+var ErrTooLarge = errors.New("amount too large")
+
+// CheckSyntax checks the written form of an input amount: an optional '-',
+// 1 to MaxIntegerDigits digits, and optionally '.' with 1 to 10 digits. No
+// spaces, '+', exponents, separators or empty strings, so what the caller
+// wrote is exactly what is stored. ParseAmount then checks the currency's
+// scale.
+func CheckSyntax(s string) error {
+	digits := strings.TrimPrefix(s, "-")
+	whole, frac, hasDot := strings.Cut(digits, ".")
+	switch {
+	case !isDigits(whole) || (hasDot && !isDigits(frac)):
+		return fmt.Errorf("%w: %q", ErrMalformed, s)
+	case len(whole) > MaxIntegerDigits:
+		return fmt.Errorf("%w: more than %d integer digits", ErrTooLarge, MaxIntegerDigits)
+	case len(frac) > maxFraction:
+		return ErrTooManyDecimals
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 100 { // long enough to tell "too large" from "malformed"
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseAmount reads a decimal string such as "1250.00" that passes
+// CheckSyntax, with no more decimals than the currency has, so an amount is
+// never silently rounded or overflowed at the edge.
 func ParseAmount(s string, c Currency) (decimal.Decimal, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.ContainsAny(s, "eE+_, ") {
-		return decimal.Decimal{}, fmt.Errorf("%w: %q", ErrMalformed, s)
+	if err := CheckSyntax(s); err != nil {
+		return decimal.Decimal{}, err
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {

@@ -21,6 +21,17 @@ func TestParseAmount(t *testing.T) {
 		{"", "", ErrMalformed},
 		{"1,000.00", "", ErrMalformed},
 		{"abc", "", ErrMalformed},
+		{" 1250.00", "", ErrMalformed},
+		{"1250.00 ", "", ErrMalformed},
+		{"+1", "", ErrMalformed},
+		{".5", "", ErrMalformed},
+		{"5.", "", ErrMalformed},
+		{"1e3", "", ErrMalformed},
+		{"1\x0050", "", ErrMalformed},
+		{"999999999999999.99", "999999999999999.99", nil},
+		{"1000000000000000.00", "", ErrTooLarge},
+		{"9999999999999999999", "", ErrTooLarge},
+		{"1.00000000000", "", ErrTooManyDecimals},
 	}
 	for _, c := range cases {
 		got, err := ParseAmount(c.in, MXN)

@@ -150,15 +150,17 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 	if p.GraceDays < 0 || p.GraceDays > 90 {
 		errs.Add("grace_days", "invalid", "grace days must be between 0 and 90")
 	}
-	if s := strings.TrimSpace(d.MaxInvoiceAmount); s != "" && cur != "" {
+	// Parsed as sent: " 100.00" is a malformed amount, not a trimmed one.
+	if s := d.MaxInvoiceAmount; strings.TrimSpace(s) != "" && cur != "" {
 		if a, err := money.ParsePositiveAmount(s, cur); err != nil {
 			errs.Add("max_invoice_amount", amountCode(err), "maximum invoice amount must be a positive amount with at most %d decimals", cur.MinorUnits())
 		} else {
 			p.MaxInvoiceAmount = &a
 		}
 	}
-	if s := strings.TrimSpace(d.MaxEffectiveRate); s != "" {
-		r, err := decimal.NewFromString(s)
+	if s := d.MaxEffectiveRate; strings.TrimSpace(s) != "" {
+		r, err := pricing.ParsePercent(s) // strict: "1e3" and " 25" are refused
+		r = pricing.RateToPercent(r)
 		if err != nil || !r.IsPositive() || r.GreaterThan(decimal.NewFromInt(1000)) {
 			errs.Add("max_effective_rate", "invalid", "maximum effective annual rate is a percentage such as \"25.52\"")
 		} else {
@@ -176,6 +178,9 @@ func New(buyerID uuid.UUID, buyerCountry string, d Draft, platformMaxBps int, no
 func amountCode(err error) string {
 	if errors.Is(err, money.ErrTooManyDecimals) {
 		return "too_many_decimals"
+	}
+	if errors.Is(err, money.ErrTooLarge) {
+		return "amount_too_large"
 	}
 	return "invalid_amount"
 }

@@ -204,7 +204,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	web.Mount(e, web.Deps{App: s.App, Log: s.Log})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		if err := s.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.HTTP.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Log.Error("http server", "err", err)
 		}
 	}()

@@ -95,7 +95,9 @@ func New(t testing.TB) *Env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := api.New(api.Deps{App: a, Pool: pool, Verifier: verifier, Keys: ring, Log: log, MaxBodyBytes: 1 << 20,
 		NATSReady: func() bool { return true }})
-	srv := httptest.NewServer(e)
+	srv := httptest.NewUnstartedServer(e)
+	srv.Listener = api.Listener(srv.Listener) // as cadena serve runs it
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Env{T: t, Pool: pool, App: a, Keys: ring, Verifier: verifier, Server: srv, Config: cfg}
 }
