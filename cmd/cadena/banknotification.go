@@ -65,11 +65,15 @@ func runBankNotification(ctx context.Context, args []string, stdout, stderr io.W
 	for _, e := range n.Entries {
 		fmt.Fprintf(stderr, "financing %s: %s %s %s %s on the lender's account, booked %s",
 			e.FinancingID, e.Leg, money.Format(e.Amount, e.Currency), e.Currency, e.CreditDebit, e.BookedOn.Format(time.DateOnly))
-		if e.Refusal != "" {
-			fmt.Fprintf(stderr, " (held for review if uploaded now: %s)", e.Refusal)
+		switch e.Outcome {
+		case settlement.Matched:
+		case settlement.Duplicated:
+			fmt.Fprintf(stderr, " (a duplicate if uploaded now: %s)", e.Reason)
+		default:
+			fmt.Fprintf(stderr, " (held for review if uploaded now: %s)", e.Reason)
 		}
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprintf(stderr, "camt.054.001.08 %s: %d entries; upload it to POST /v1/bank-statements\n", n.MessageID, len(n.Entries))
+	fmt.Fprintf(stderr, "camt.054.001.08 %s with %d entries: upload it to POST /v1/bank-statements\n", n.MessageID, len(n.Entries))
 	return nil
 }

@@ -121,6 +121,13 @@ func TestBankNotificationSettlesTheDemo(t *testing.T) {
 		}
 	}
 
+	// Written again, the same entries: an upload would be a duplicate.
+	notes.Reset()
+	if err := run(ctx, []string{"bank-notification", "--financing", fins[0].ID}, io.Discard, &notes); err != nil ||
+		!strings.Contains(notes.String(), "a duplicate if uploaded now: already confirmed by this bank reference") {
+		t.Fatalf("%v: %s", err, notes.String())
+	}
+
 	// Both legs of a financing just accepted, in one file; a repayment alone
 	// would be held, and the command says so.
 	third := takeEarlyPayment(t, s, base, demo.Suppliers[1].Party.ID.String(), 1)[0]

@@ -17,6 +17,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/iso20022"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
 	"github.com/cadena-finance/cadena/internal/settlement"
+	"github.com/cadena-finance/cadena/internal/settlement/settlementdb"
 )
 
 // BankNotification is a camt.054 written for financings' payments, with
@@ -27,14 +28,14 @@ type BankNotification struct {
 	Entries   []NotifiedPayment
 }
 
-// NotifiedPayment is one entry of a BankNotification. Refusal says why an
-// upload would hold it for review instead of applying it ("" when it
-// would apply now).
+// NotifiedPayment is one entry of a BankNotification, with what an upload
+// now would make of it (settlement.Match, as UploadStatement judges it).
 type NotifiedPayment struct {
 	settlement.Payment
 	CreditDebit iso20022.CreditDebit
 	BookedOn    time.Time
-	Refusal     string
+	Outcome     settlement.Outcome
+	Reason      string
 }
 
 // WriteBankNotification writes the camt.054.001.08 the lender's bank would
@@ -87,13 +88,19 @@ func (a *App) WriteBankNotification(ctx context.Context, act Actor, ids []uuid.U
 					n.BookedOn = today
 				}
 			}
-			// What an upload would make of the entry, legs taken in order.
-			if path, err := settlement.Path(status, leg); err != nil {
-				n.Refusal = fmt.Sprintf("the financing is %s: a %s cannot be applied", status, leg)
-			} else {
-				status = path[len(path)-1]
-			}
 			ref := "B" + p.EndToEndID[1:] // the bank's own reference, derived so a rerun is a duplicate
+			// What an upload would make of the entry, legs taken in order.
+			stored, err := settlementdb.Leg(ctx, a.Pool, f.ID, leg)
+			if err != nil {
+				return out, err
+			}
+			accts := settlement.Accounts{Debtor: []iso20022.Account{t.DebtorAccount}, Creditor: []iso20022.Account{t.Payment.CreditorAccount}}
+			n.Outcome, n.Reason = settlement.Match(settlement.Item{EndToEndID: p.EndToEndID, BankReference: ref, Amount: p.Amount,
+				Currency: p.Currency, CreditDebit: n.CreditDebit, Status: iso20022.StatusBooked, BookingDate: n.BookedOn,
+				Account: lenderAccount}, p, stored, status, accts)
+			if n.Outcome == settlement.Matched {
+				status = settlement.Target(leg)
+			}
 			entry := iso20022.Entry{Reference: ref, Amount: p.Amount, Currency: p.Currency, CreditDebit: n.CreditDebit,
 				Status: iso20022.StatusBooked, BookingDate: n.BookedOn, ValueDate: n.BookedOn, BankReference: ref,
 				Transactions: []iso20022.Transaction{{EndToEndID: p.EndToEndID, Amount: p.Amount, Currency: p.Currency,
