@@ -74,6 +74,10 @@ func runBankNotification(ctx context.Context, args []string, stdout, stderr io.W
 		}
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprintf(stderr, "camt.054.001.08 %s with %d entries: upload it to POST /v1/bank-statements\n", n.MessageID, len(n.Entries))
+	entries := fmt.Sprintf("%d entries", len(n.Entries))
+	if len(n.Entries) == 1 {
+		entries = "1 entry"
+	}
+	fmt.Fprintf(stderr, "camt.054.001.08 %s with %s: upload it to POST /v1/bank-statements\n", n.MessageID, entries)
 	return nil
 }
