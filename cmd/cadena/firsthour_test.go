@@ -20,6 +20,7 @@ var dbCommands = [][]string{
 	{"token", "--party", "ABA010203BB4", "--role", "buyer"}, {"serve"}, {"seed-demo"}, {"reconcile"},
 	{"audit", "verify"}, {"bootstrap", "--legal-name", "Op", "--tax-id", "CAD250101GGA"}, {"migrate"},
 	{"nats-config", "--lender", "BNO900101EEA", "--skip-consumer"},
+	{"bank-notification", "--financing", "0193f1a2-7c4e-7d2b-9a10-3b5c6d7e8f90"},
 }
 
 // runReported runs a command line as main does: its exit status and stderr.

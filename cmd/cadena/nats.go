@@ -55,12 +55,17 @@ func runNATSConfig(ctx context.Context, args []string, stdout, stderr io.Writer)
 	default:
 		data = []byte(trust.ServerConfig())
 	}
-	if *out == "" {
-		_, err = stdout.Write(data)
+	return writeOut(stdout, *out, data)
+}
+
+// writeOut writes data to stdout, or to the file path when set. Credentials
+// and bank files (account numbers) are never world-readable, even for a moment.
+func writeOut(stdout io.Writer, path string, data []byte) error {
+	if path == "" {
+		_, err := stdout.Write(data)
 		return err
 	}
-	// Credentials are secrets: never world-readable, even for a moment.
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

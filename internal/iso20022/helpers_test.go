@@ -4,41 +4,22 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/cadena-finance/cadena/internal/platform/xsdtest"
 )
 
 const (
-	schemaPain001 = "pain.001.001.10.xsd"
-	schemaCamt054 = "camt.054.001.08.xsd"
+	schemaPain001 = xsdtest.Pain001
+	schemaCamt054 = xsdtest.Camt054
 )
 
-// validate runs xmllint against the official schema copied into
-// contracts/iso20022. Without xmllint the test skips, unless CI=true:
-// there an unvalidated payment file must not pass as tested.
-func validate(t *testing.T, schema string, doc []byte) {
-	t.Helper()
-	bin, err := exec.LookPath("xmllint")
-	if err != nil {
-		msg := "xmllint not found: install Debian's libxml2-utils (apt-get install -y libxml2-utils) to validate against the ISO 20022 schemas"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + "; CI=true forbids skipping schema validation")
-		}
-		t.Skip(msg)
-	}
-	xsd := filepath.Join("..", "..", "contracts", "iso20022", schema)
-	cmd := exec.Command(bin, "--noout", "--nonet", "--schema", xsd, "-")
-	cmd.Stdin = bytes.NewReader(doc)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s refuses the document: %v\n%s\n--- document ---\n%s", schema, err, out, doc)
-	}
-}
+// validate runs xmllint against the official schema (xsdtest.Validate).
+func validate(t *testing.T, schema string, doc []byte) { xsdtest.Validate(t, schema, doc) }
 
 // texts maps each element path (local names below the root, joined by
 // "/") to the texts of the elements there, in document order: enough to
