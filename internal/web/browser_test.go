@@ -219,7 +219,8 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 // A supplier sees every invoice with its eligibility in Spanish, moves
 // through the page with the keyboard, and switches to English.
 func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
-	e := start(t)
+	e := start(t, &clock{now: mexico(t, "2026-12-08", 10)}) // a Tuesday before the cut-off: "Sí, hoy" is true
+	e.seedQuoting()
 	ctx := browser(t)
 	sup := e.Demo.Suppliers[0].Party.TaxID
 	e.publish(sup, "A-100", "250000.00", 60)
@@ -237,7 +238,7 @@ func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
 	if lang.Value != "es" {
 		t.Errorf("html lang = %q, want es", lang.Value)
 	}
-	mustContain(t, "Spanish list", body, "Facturas", "A-100", "250,000.00 MXN", "Sí, hoy", "A-101", "1,500.50 MXN", "No hoy",
+	mustContain(t, "Spanish list", body, "Facturas", "A-100", "250,000.00 MXN", "Sí, hoy", "A-101", "1,500.50 MXN", "vence antes del plazo mínimo",
 		"Abarrotes del Bajío", "¿Cobro anticipado hoy?")
 	if focused != "Saltar al contenido" {
 		t.Errorf("first Tab focused %q, want the skip link", focused)
@@ -248,7 +249,7 @@ func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
 		poll(`document.documentElement.lang === "en"`),
 		text(`main`, &body),
 	)
-	mustContain(t, "English list", body, "Invoices", "Yes, today", "Not today", "Early payment today?", "250,000.00 MXN")
+	mustContain(t, "English list", body, "Invoices", "Yes, today", "falls due before the program", "Early payment today?", "250,000.00 MXN")
 	screenshot(t, ctx, "en")
 }
 

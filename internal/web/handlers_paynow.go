@@ -44,7 +44,9 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 	form, _ := c.FormParams()
 	raw := form["invoice"]
 	if len(raw) == 0 || len(raw) > maxSelected {
-		return validation.Errors{{Field: "invoice", Code: "select_invoices", Message: "choose at least one eligible invoice"}}
+		// Back to the list with the reason beside the form, not an error page.
+		pg.Errors = validation.Errors{{Field: "invoice", Code: "select_invoices", Message: "choose from 1 to 200 eligible invoices"}}
+		return p.invoicesPage(c, pg, http.StatusUnprocessableEntity)
 	}
 	ids := make([]uuid.UUID, 0, len(raw))
 	for _, s := range raw {
@@ -55,6 +57,12 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		ids = append(ids, id)
 	}
 	res, err := p.app.WebQuote(ctx, pg.actor(), ids)
+	if ep := classify(err); ep.Status == http.StatusConflict {
+		// A refusal (a stale fixing, no lender, an invoice taken meanwhile)
+		// is explained in words on the list, where the supplier can act on it.
+		pg.Errors = validation.Errors{{Field: "invoice", Message: p.detail(pg, err, ep)}}
+		return p.invoicesPage(c, pg, http.StatusConflict)
+	}
 	if err != nil {
 		return err
 	}

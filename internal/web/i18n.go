@@ -74,6 +74,40 @@ func (pg *page) Date(t time.Time) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), monthsES[t.Month()-1], t.Year())
 }
 
+var weekdaysES = []string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"}
+
+// When names a coming day as a person says it: "mañana, 7 dic" or
+// "el lunes 14 dic" ("tomorrow, Dec 7", "on Monday, Dec 14"); the year only
+// when it is not today's.
+func (pg *page) When(day, today time.Time) string {
+	var d string
+	switch {
+	case pg.Lang == "en" && day.Year() != today.Year():
+		d = day.Format("Jan 2, 2006")
+	case pg.Lang == "en":
+		d = day.Format("Jan 2")
+	case day.Year() != today.Year():
+		d = fmt.Sprintf("%d %s %d", day.Day(), monthsES[day.Month()-1], day.Year())
+	default:
+		d = fmt.Sprintf("%d %s", day.Day(), monthsES[day.Month()-1])
+	}
+	if y, m, dd := today.AddDate(0, 0, 1).Date(); day.Year() == y && day.Month() == m && day.Day() == dd {
+		return pg.T("when.tomorrow", d)
+	}
+	if pg.Lang == "en" {
+		return "on " + day.Weekday().String() + ", " + d
+	}
+	return "el " + weekdaysES[day.Weekday()] + " " + d
+}
+
+// Index names a reference index as the market says it: "TIIE de Fondeo".
+func (pg *page) Index(name string) string {
+	if s, ok := catalog[pg.Lang]["index."+strings.ToLower(name)]; ok {
+		return s
+	}
+	return name
+}
+
 // DateTime renders an instant in Mexico City time, where the programs run.
 func (pg *page) DateTime(t time.Time) string {
 	loc, err := time.LoadLocation("America/Mexico_City")

@@ -39,7 +39,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 		t.Fatalf("quote without CSRF: %d", r.Status)
 	}
 	tok := c.csrf("/invoices")
-	if r := c.post("/paynow", url.Values{"csrf": {tok}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Elija al menos una factura") {
+	if r := c.post("/paynow", url.Values{"csrf": {tok}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Marque al menos una factura") {
 		t.Fatalf("empty selection: %d", r.Status)
 	}
 	form.Set("csrf", tok)
