@@ -14,6 +14,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -22,7 +23,8 @@ const maxSelected = 200
 
 type quoteOffer struct {
 	app.QuotedOffer
-	Lender string
+	Lender               string
+	SpreadMin, SpreadMax decimal.Decimal // percent: the all-in rates less the reference
 }
 
 type unavailableRow struct {
@@ -69,7 +71,8 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 	n := newNames(ctx, p.app, pg.actor())
 	data := quotesData{Key: app.RandomToken()}
 	for _, o := range res.Offers {
-		data.Offers = append(data.Offers, quoteOffer{QuotedOffer: o, Lender: n.Of(ctx, o.LenderID)})
+		data.Offers = append(data.Offers, quoteOffer{QuotedOffer: o, Lender: n.Of(ctx, o.LenderID),
+			SpreadMin: pricing.RateToPercent(o.AllInMin).Sub(o.ReferenceRate), SpreadMax: pricing.RateToPercent(o.AllInMax).Sub(o.ReferenceRate)})
 	}
 	for _, u := range res.Unavailable {
 		data.Unavailable = append(data.Unavailable, unavailableRow{Lender: n.Of(ctx, u.LenderID), Reason: u.Reason})
@@ -108,6 +111,7 @@ type receiptData struct {
 	Lender     string
 	Buyer      string
 	Financings []financingRow
+	Docs       []string // the accepted invoices' document numbers
 	AllInRate  decimal.Decimal
 }
 
@@ -140,7 +144,8 @@ func (p *portal) receipt(c echo.Context, pg *page) error {
 	n := newNames(ctx, p.app, pg.actor())
 	data := receiptData{Offer: o, Lender: n.Of(ctx, o.LenderID), Buyer: n.Of(ctx, o.BuyerID)}
 	for _, f := range fs.Items {
-		data.Financings = append(data.Financings, p.financingRow(c, pg, n, f))
+		r := p.financingRow(c, pg, n, f)
+		data.Financings, data.Docs = append(data.Financings, r), append(data.Docs, r.Document)
 	}
 	pg.Data = data
 	return p.render(c, http.StatusOK, "receipt", pg)
@@ -206,9 +211,9 @@ type fundForm struct {
 
 type financingDetail struct {
 	financingRow
-	AllIn   decimal.Decimal
-	CanFund bool
-	Form    fundForm
+	AllIn, Spread decimal.Decimal // percent
+	CanFund       bool
+	Form          fundForm
 }
 
 func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financingDetail, error) {
@@ -218,7 +223,7 @@ func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financ
 		return financingDetail{}, err
 	}
 	n := newNames(ctx, p.app, pg.actor())
-	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps),
+	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps), Spread: decimal.New(int64(f.SpreadBps), -2),
 		CanFund: pg.actor().Is(auth.RoleLender) && (f.Status == financing.Accepted || f.Status == financing.FundingInstructed)}
 	d.Form = fundForm{Amount: formatPlain(f), Date: f.ValueDate.Format("2006-01-02")}
 	return d, nil

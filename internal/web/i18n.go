@@ -108,6 +108,70 @@ func (pg *page) Index(name string) string {
 	return name
 }
 
+// FieldName is a form or CSV field as the person reads it: "Importe", not "amount".
+func (pg *page) FieldName(field string) string {
+	if s, ok := catalog[pg.Lang]["field."+field]; ok {
+		return s
+	}
+	return field
+}
+
+// Document names a financing by its invoice: "Factura A-1043".
+func (pg *page) Document(doc string) string { return pg.Documents([]string{doc}) }
+
+// Documents names what an offer pays for by its invoices: "Factura A-1043",
+// or "3 facturas, …".
+func (pg *page) Documents(docs []string) string {
+	switch len(docs) {
+	case 0:
+		return "—"
+	case 1:
+		return pg.T("docs.one", docs[0])
+	case 2:
+		return pg.T("docs.many", len(docs), docs[0]+", "+docs[1])
+	}
+	return pg.T("docs.many", len(docs), docs[0]+", "+docs[1]+", …")
+}
+
+// RateOver is an all-in rate as its parts: "TIIE de Fondeo 7.12 % + 3.00 %",
+// the reference and the spread both in percent; a basket whose lines sit in
+// different tenor buckets shows its spreads as a range.
+func (pg *page) RateOver(index string, refPercent, spreadMin, spreadMax decimal.Decimal) string {
+	spread := shortPercent(spreadMin)
+	if !spreadMax.Equal(spreadMin) {
+		spread = shortPercent(spreadMin) + "–" + shortPercent(spreadMax)
+	}
+	return pg.Index(index) + " " + shortPercent(refPercent) + " % + " + spread + " %"
+}
+
+// shortPercent is a percentage with two decimals, more only when it has them: 7.12, 7.1234.
+func shortPercent(d decimal.Decimal) string {
+	s := d.StringFixed(pricing.PercentDecimals)
+	for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// DraftAmount is an uploaded row's amount formatted like every other amount
+// when it is one, else as typed (the row's error says what is wrong).
+func (pg *page) DraftAmount(amount, currency string) string {
+	d, err := decimal.NewFromString(strings.TrimSpace(amount))
+	if err != nil || currency == "" || money.CheckScale(d, money.Currency(currency)) != nil {
+		return amount
+	}
+	return formatMoney(d, money.Currency(currency))
+}
+
+// DraftDate is an uploaded row's date as dates read elsewhere, else as typed.
+func (pg *page) DraftDate(s string) string {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	return pg.Date(d)
+}
+
 // DateTime renders an instant in Mexico City time, where the programs run.
 func (pg *page) DateTime(t time.Time) string {
 	loc, err := time.LoadLocation("America/Mexico_City")
@@ -141,9 +205,9 @@ func formatMoney(d decimal.Decimal, c money.Currency) string {
 	return out + " " + string(c)
 }
 
-// formatPercent renders a rate held in percent, "7.1200 %".
+// formatPercent renders a rate held in percent, "7.12 %" or "7.1234 %".
 func formatPercent(d decimal.Decimal) string {
-	return d.StringFixed(pricing.PercentDecimals) + " %"
+	return shortPercent(d) + " %"
 }
 
 var funcs = template.FuncMap{
