@@ -40,7 +40,7 @@ var refusals = []error{invoice.ErrNotCancellable, invoice.ErrTransition, invoice
 	party.ErrEmailTaken, calendar.ErrYearOutOfRange, offer.ErrExpired, offer.ErrNotOpen, offer.ErrInvoiceTaken,
 	offer.ErrLimitExceeded, offer.ErrRepriced, offer.ErrNoQuotes, offer.ErrNotEligible, offer.ErrMixedPrograms, offer.ErrBidAboveCap,
 	refrate.ErrNone, refrate.ErrStale, pricing.ErrTenorTooShort, pricing.ErrTenorTooLong, pricing.ErrNotAfterValueDate, financing.ErrTransition, settlement.ErrAmountMismatch, settlement.ErrAlreadyConfirmed,
-	settlement.ErrNoBankAccount, settlement.ErrFileRefused}
+	settlement.ErrNoBankAccount, settlement.ErrFileRefused, settlement.ErrPaidInFuture}
 
 // reasons translate the refusals of the money flows a person meets in the
 // portal; others show the domain's own (English) message.

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -207,6 +208,7 @@ func (p *portal) listFinancings(c echo.Context, pg *page) error {
 
 type fundForm struct {
 	BankReference, Amount, Date string
+	Max                         string // today in the program's zone: the money cannot have moved later
 }
 
 type financingDetail struct {
@@ -225,7 +227,17 @@ func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financ
 	n := newNames(ctx, p.app, pg.actor())
 	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps), Spread: decimal.New(int64(f.SpreadBps), -2),
 		CanFund: pg.actor().Is(auth.RoleLender) && (f.Status == financing.Accepted || f.Status == financing.FundingInstructed)}
-	d.Form = fundForm{Amount: formatPlain(f), Date: f.ValueDate.Format("2006-01-02")}
+	today, err := p.app.ProgramToday(ctx, f.ProgramID)
+	if err != nil {
+		return financingDetail{}, err
+	}
+	// The money moves on the value date; a confirmation made before it is
+	// dated today, never after (settlement.CheckPaidOn refuses that).
+	paid := f.ValueDate
+	if paid.After(today) {
+		paid = today
+	}
+	d.Form = fundForm{Amount: formatPlain(f), Date: paid.Format(time.DateOnly), Max: today.Format(time.DateOnly)}
 	return d, nil
 }
 
@@ -257,15 +269,16 @@ func (p *portal) fund(c echo.Context, pg *page) error {
 	}
 	in := app.ConfirmationInput{BankReference: c.FormValue("bank_reference"), Amount: c.FormValue("amount"), Date: c.FormValue("date")}
 	_, err = p.app.ConfirmFunding(c.Request().Context(), pg.actor(), id, in)
-	if errs := formErrors(err); errs != nil || isAmountMismatch(err) {
+	errs := formErrors(err)
+	if errs == nil {
+		errs = fundRefusal(err)
+	}
+	if errs != nil {
 		d, derr := p.financingDetail(c, pg, id)
 		if derr != nil {
 			return derr
 		}
-		d.Form = fundForm{BankReference: in.BankReference, Amount: in.Amount, Date: in.Date}
-		if errs == nil {
-			errs = validation.Errors{{Field: "amount", Code: "settlement.amount_mismatch", Message: err.Error()}}
-		}
+		d.Form = fundForm{BankReference: in.BankReference, Amount: in.Amount, Date: in.Date, Max: d.Form.Max}
 		pg.Errors, pg.Data = errs, d
 		return p.render(c, http.StatusUnprocessableEntity, "financing", pg)
 	}

@@ -18,8 +18,16 @@ import (
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
-func isAmountMismatch(err error) bool {
-	return errors.Is(err, settlement.ErrAmountMismatch)
+// fundRefusal is a confirmation refused by a settlement rule, as an error
+// beside the field it is about, or nil.
+func fundRefusal(err error) validation.Errors {
+	switch {
+	case errors.Is(err, settlement.ErrAmountMismatch):
+		return validation.Errors{{Field: "amount", Code: "settlement.amount_mismatch", Message: err.Error()}}
+	case errors.Is(err, settlement.ErrPaidInFuture):
+		return validation.Errors{{Field: "date", Code: "settlement.date_in_future", Message: err.Error()}}
+	}
+	return nil
 }
 
 var currencies = []string{"MXN", "COP", "USD"}
