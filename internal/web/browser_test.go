@@ -192,7 +192,7 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 		text(`#f-row-2`, &row2),
 	)
 	mustContain(t, "error summary", summary, "Revise lo siguiente", "Importe inválido")
-	mustContain(t, "row 2", row2, "F-2002", "Con errores", "amount")
+	mustContain(t, "row 2", row2, "F-2002", "Con errores", "Importe: Importe inválido")
 	screenshot(t, ctx, "preview")
 	if page, _ := e.S.App.ListInvoices(context.Background(), e.buyer(), app.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
 		t.Fatalf("the preview published %d invoices", len(page.Items))
@@ -302,7 +302,7 @@ func TestBrowserOperatorRateAndHoliday(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		text(`main`, &rates),
 	)
-	mustContain(t, "rates", rates, "Tasa publicada.", "7.1234 %", "TIIE_FONDEO")
+	mustContain(t, "rates", rates, "Tasa publicada.", "7.1234 %", "Últimas tasas de TIIE de Fondeo")
 	screenshot(t, ctx, "rates")
 	run(t, ctx,
 		chromedp.Navigate(e.Base+"/holidays?calendar=MX&year="+holiday.Format("2006")),
