@@ -94,8 +94,12 @@ func TestBrowserSupplierGetsPaidEarly(t *testing.T) {
 	if err != nil || len(fs.Items) != 2 {
 		t.Fatalf("financings after acceptance: %d %v", len(fs.Items), err)
 	}
+	// Each financing is named by its invoice and linked by its id.
+	mustContain(t, "receipt", receipt, "Factura GP-100", "Factura GP-101")
 	for _, f := range fs.Items {
-		if !strings.Contains(receipt, f.ID.String()) {
+		var linked bool
+		run(t, ctx, into(chromedp.Evaluate[bool](`document.querySelector('a[href="/financings/`+f.ID.String()+`"]') !== null`), &linked))
+		if !linked {
 			t.Errorf("receipt misses financing %s", f.ID)
 		}
 	}

@@ -216,7 +216,7 @@ var funcs = template.FuncMap{
 	"short":   func(s string) string { return s[:min(8, len(s))] },
 	"add":     func(a, b int) int { return a + b },
 	"upper":   strings.ToUpper,
-	"rate":    func(r decimal.Decimal) string { return pricing.FormatPercent(r) + " %" },
+	"rate":    func(r decimal.Decimal) string { return formatPercent(pricing.RateToPercent(r)) }, // a fraction, as percent
 	"hex":     hex.EncodeToString,
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
