@@ -25,7 +25,7 @@ var statusIcon = map[invoice.Status]string{invoice.Published: "●", invoice.Off
 // StatusLabel is an invoice status as icon and words, never colour alone.
 func (pg *page) StatusLabel(s invoice.Status) template.HTML {
 	return template.HTML(`<span class="status st-` + template.HTMLEscapeString(string(s)) + `"><span aria-hidden="true">` +
-		statusIcon[s] + `</span> ` + template.HTMLEscapeString(pg.T("status."+string(s))) + `</span>`)
+		statusIcon[s] + `</span>&nbsp;` + template.HTMLEscapeString(pg.T("status."+string(s))) + `</span>`)
 }
 
 // Eligible says in words whether the invoice can be paid early today and,
@@ -50,7 +50,7 @@ func (pg *page) Eligible(ep app.EarlyPayment) template.HTML {
 	case app.PayClosed:
 		icon, why = "◷", pg.T("pay.why.closed", pg.When(ep.Next, ep.Asked))
 	}
-	out := `<span class="status ` + cls + `"><span aria-hidden="true">` + icon + `</span> ` + template.HTMLEscapeString(words) + `</span>`
+	out := `<span class="status ` + cls + `"><span aria-hidden="true">` + icon + `</span>&nbsp;` + template.HTMLEscapeString(words) + `</span>`
 	if why != "" {
 		out += ` <span class="why">` + template.HTMLEscapeString(why) + `</span>`
 	}

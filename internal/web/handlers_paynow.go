@@ -169,7 +169,7 @@ var financingClass = map[financing.Status]string{financing.Accepted: "st-offered
 
 // FinancingStatus is a financing's status as icon and words, never colour alone.
 func (pg *page) FinancingStatus(s financing.Status) template.HTML {
-	return template.HTML(`<span class="status ` + financingClass[s] + `"><span aria-hidden="true">` + financingIcon[s] + `</span> ` +
+	return template.HTML(`<span class="status ` + financingClass[s] + `"><span aria-hidden="true">` + financingIcon[s] + `</span>&nbsp;` +
 		template.HTMLEscapeString(pg.T("fin."+string(s))) + `</span>`)
 }
 
