@@ -167,32 +167,64 @@ func (a *App) loadBasket(ctx context.Context, q db.Querier, act Actor, ids []uui
 	if b.program, err = programdb.Get(ctx, q, viewer(act), invs[0].ProgramID); err != nil {
 		return b, err
 	}
-	if b.terms, err = a.PricingTerms(ctx, b.program); err != nil {
+	if err := a.quoteDay(ctx, &b); err != nil {
 		return b, err
 	}
-	now := a.now()
-	loc := b.program.Location()
-	if b.value, err = pricing.ValueDate(now, loc, b.terms.cutoff, b.terms.Calendar); err != nil {
-		return b, err
-	}
-	b.cutoff = offer.CutoffInstant(b.value, loc, b.terms.cutoff.Hour, b.terms.cutoff.Minute)
 	if b.fix, err = a.fixingOn(ctx, q, b.program.ReferenceIndex, b.value, b.terms.Calendar); err != nil {
 		return b, err
 	}
 	b.invoices, b.face, b.days, b.maturity = invs, decimal.Zero, make([]int, len(invs)), make([]time.Time, len(invs))
 	for i, inv := range invs {
 		b.face = b.face.Add(inv.Payable())
-		// The maturity (and so the days) does not depend on the spread.
-		q, err := pricing.Price(b.input(inv, 0))
-		if err != nil {
+		if b.days[i], b.maturity[i], err = b.tenor(inv); err != nil {
 			return b, err
 		}
-		if err := pricing.Eligible(q.ValueDate, q.Maturity, b.program.MinDays, b.program.MaxTenorDays); err != nil {
-			return b, err
-		}
-		b.days[i], b.maturity[i] = q.Days, q.Maturity
 	}
 	return b, nil
+}
+
+// quoteDay fills b's terms, value date and cut-off for a quote made now:
+// the value date is today before the cut-off on a business day, else the
+// next business day.
+func (a *App) quoteDay(ctx context.Context, b *basket) error {
+	var err error
+	if b.terms, err = a.PricingTerms(ctx, b.program); err != nil {
+		return err
+	}
+	loc := b.program.Location()
+	if b.value, err = pricing.ValueDate(a.now(), loc, b.terms.cutoff, b.terms.Calendar); err != nil {
+		return err
+	}
+	b.cutoff = offer.CutoffInstant(b.value, loc, b.terms.cutoff.Hour, b.terms.cutoff.Minute)
+	return nil
+}
+
+// tenor is an invoice's days and maturity from the value date, refused
+// outside the program's limits. The maturity (and so the days) depends on
+// neither the rate nor the spread.
+func (b basket) tenor(inv invoice.Invoice) (int, time.Time, error) {
+	q, err := pricing.Price(b.input(inv, 0))
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return q.Days, q.Maturity, pricing.Eligible(q.ValueDate, q.Maturity, b.program.MinDays, b.program.MaxTenorDays)
+}
+
+// spreads are a standing offer's spreads for invoices of these tenors
+// totalling face, or why it cannot quote them (an Unavailable reason).
+func spreads(l offerdb.QuotingLender, face decimal.Decimal, days []int) ([]int, string) {
+	if l.Available.LessThan(face) {
+		return nil, "limit_exceeded"
+	}
+	out := make([]int, len(days))
+	for i, d := range days {
+		s, ok := l.SpreadFor(d)
+		if !ok {
+			return nil, "no_bucket"
+		}
+		out[i] = s
+	}
+	return out, ""
 }
 
 func (b basket) input(inv invoice.Invoice, spread int) pricing.Input {
@@ -257,22 +289,13 @@ func (a *App) Quote(ctx context.Context, act Actor, ids []uuid.UUID) (QuoteResul
 		return out, err
 	}
 	expires := offer.Expiry(now, offer.QuoteTTL, b.cutoff)
-	spreads := make([]int, len(b.invoices))
-lenders:
 	for _, l := range lenders {
-		if l.Available.LessThan(b.face) {
-			out.Unavailable = append(out.Unavailable, Unavailable{LenderID: l.LenderID, Reason: "limit_exceeded"})
+		sp, why := spreads(l, b.face, b.days)
+		if why != "" {
+			out.Unavailable = append(out.Unavailable, Unavailable{LenderID: l.LenderID, Reason: why})
 			continue
 		}
-		for i, d := range b.days {
-			s, ok := l.SpreadFor(d)
-			if !ok {
-				out.Unavailable = append(out.Unavailable, Unavailable{LenderID: l.LenderID, Reason: "no_bucket"})
-				continue lenders
-			}
-			spreads[i] = s
-		}
-		o, err := b.price(l.LenderID, spreads, offer.SourceQuote, nil, expires, now)
+		o, err := b.price(l.LenderID, sp, offer.SourceQuote, nil, expires, now)
 		if err != nil {
 			out.Unavailable = append(out.Unavailable, Unavailable{LenderID: l.LenderID, Reason: "pricing_refused"})
 			continue

@@ -144,6 +144,12 @@ func (a *App) moveFinancing(ctx context.Context, tx pgx.Tx, f *financing.Financi
 	return a.emitFinancing(ctx, tx, statusEvents[to], ev)
 }
 
+// ProgramToday is today's date in the program's time zone: the latest
+// date a confirmation may carry (the portal's date fields stop there).
+func (a *App) ProgramToday(ctx context.Context, programID uuid.UUID) (time.Time, error) {
+	return a.programToday(ctx, programID)
+}
+
 // programToday is today's date in the program's time zone.
 func (a *App) programToday(ctx context.Context, programID uuid.UUID) (time.Time, error) {
 	p, err := a.programOf(ctx, programID)

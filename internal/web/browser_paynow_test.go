@@ -28,13 +28,24 @@ func (e *env) lender() app.Actor {
 // first demo lender, so the demo program quotes today.
 func (e *env) seedQuoting() {
 	e.t.Helper()
+	e.seedFixings()
+	e.seedStanding()
+}
+
+// seedFixings publishes the last week's TIIE fixings at 7.12 %.
+func (e *env) seedFixings() {
 	ctx := context.Background()
 	op := app.Actor{Subject: "test", PartyID: e.Demo.Operator.Party.ID, Role: auth.RoleOperator}
 	for i := 7; i >= 0; i-- {
-		_, _, _ = e.S.App.PutReferenceRate(ctx, op, e.Demo.Program.ReferenceIndex, day(-i), "7.12")
+		_, _, _ = e.S.App.PutReferenceRate(ctx, op, e.Demo.Program.ReferenceIndex, e.day(-i), "7.12")
 	}
-	now := time.Now()
-	if _, err := e.S.App.PutStandingOffer(ctx, e.lender(), e.Demo.Program.ID, []offer.Bucket{{MaxDays: 30, SpreadBps: 250}, {MaxDays: 180, SpreadBps: 200}},
+}
+
+// seedStanding sets the first demo lender's standing offer for a month.
+func (e *env) seedStanding() {
+	e.t.Helper()
+	now := e.now()
+	if _, err := e.S.App.PutStandingOffer(context.Background(), e.lender(), e.Demo.Program.ID, []offer.Bucket{{MaxDays: 30, SpreadBps: 250}, {MaxDays: 180, SpreadBps: 200}},
 		now.Add(-time.Hour), now.AddDate(0, 1, 0)); err != nil {
 		e.t.Fatal(err)
 	}
@@ -83,8 +94,12 @@ func TestBrowserSupplierGetsPaidEarly(t *testing.T) {
 	if err != nil || len(fs.Items) != 2 {
 		t.Fatalf("financings after acceptance: %d %v", len(fs.Items), err)
 	}
+	// Each financing is named by its invoice and linked by its id.
+	mustContain(t, "receipt", receipt, "Factura GP-100", "Factura GP-101")
 	for _, f := range fs.Items {
-		if !strings.Contains(receipt, f.ID.String()) {
+		var linked bool
+		run(t, ctx, into(chromedp.Evaluate[bool](`document.querySelector('a[href="/financings/`+f.ID.String()+`"]') !== null`), &linked))
+		if !linked {
 			t.Errorf("receipt misses financing %s", f.ID)
 		}
 	}

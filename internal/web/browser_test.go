@@ -192,7 +192,7 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 		text(`#f-row-2`, &row2),
 	)
 	mustContain(t, "error summary", summary, "Revise lo siguiente", "Importe inválido")
-	mustContain(t, "row 2", row2, "F-2002", "Con errores", "amount")
+	mustContain(t, "row 2", row2, "F-2002", "Con errores", "Importe: Importe inválido")
 	screenshot(t, ctx, "preview")
 	if page, _ := e.S.App.ListInvoices(context.Background(), e.buyer(), app.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
 		t.Fatalf("the preview published %d invoices", len(page.Items))
@@ -219,7 +219,8 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 // A supplier sees every invoice with its eligibility in Spanish, moves
 // through the page with the keyboard, and switches to English.
 func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
-	e := start(t)
+	e := start(t, &clock{now: mexico(t, "2026-12-08", 10)}) // a Tuesday before the cut-off: "Sí, hoy" is true
+	e.seedQuoting()
 	ctx := browser(t)
 	sup := e.Demo.Suppliers[0].Party.TaxID
 	e.publish(sup, "A-100", "250000.00", 60)
@@ -237,7 +238,7 @@ func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
 	if lang.Value != "es" {
 		t.Errorf("html lang = %q, want es", lang.Value)
 	}
-	mustContain(t, "Spanish list", body, "Facturas", "A-100", "250,000.00 MXN", "Sí, hoy", "A-101", "1,500.50 MXN", "No hoy",
+	mustContain(t, "Spanish list", body, "Facturas", "A-100", "250,000.00 MXN", "Sí, hoy", "A-101", "1,500.50 MXN", "vence antes del plazo mínimo",
 		"Abarrotes del Bajío", "¿Cobro anticipado hoy?")
 	if focused != "Saltar al contenido" {
 		t.Errorf("first Tab focused %q, want the skip link", focused)
@@ -248,7 +249,7 @@ func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
 		poll(`document.documentElement.lang === "en"`),
 		text(`main`, &body),
 	)
-	mustContain(t, "English list", body, "Invoices", "Yes, today", "Not today", "Early payment today?", "250,000.00 MXN")
+	mustContain(t, "English list", body, "Invoices", "Yes, today", "falls due before the program", "Early payment today?", "250,000.00 MXN")
 	screenshot(t, ctx, "en")
 }
 
@@ -301,7 +302,7 @@ func TestBrowserOperatorRateAndHoliday(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		text(`main`, &rates),
 	)
-	mustContain(t, "rates", rates, "Tasa publicada.", "7.1234 %", "TIIE_FONDEO")
+	mustContain(t, "rates", rates, "Tasa publicada.", "7.1234 %", "Últimas tasas de TIIE de Fondeo")
 	screenshot(t, ctx, "rates")
 	run(t, ctx,
 		chromedp.Navigate(e.Base+"/holidays?calendar=MX&year="+holiday.Format("2006")),

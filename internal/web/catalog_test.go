@@ -67,3 +67,27 @@ func TestFormatMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestDocumentsAndRates(t *testing.T) {
+	es, en := &page{Lang: "es"}, &page{Lang: "en"}
+	for _, c := range []struct{ got, want string }{
+		{es.Document("A-1043"), "Factura A-1043"},
+		{en.Document("A-1043"), "Invoice A-1043"},
+		{es.Documents([]string{"A-1", "A-2"}), "2 facturas: A-1, A-2"},
+		{es.Documents([]string{"A-1", "A-2", "A-3"}), "3 facturas: A-1, A-2, …"},
+		{en.Documents([]string{"A-1", "A-2", "A-3"}), "3 invoices: A-1, A-2, …"},
+		{es.RateOver("TIIE_FONDEO", decimal.RequireFromString("7.12"), decimal.RequireFromString("3"), decimal.RequireFromString("3")), "TIIE de Fondeo 7.12 % + 3.00 %"},
+		{en.RateOver("TIIE_28", decimal.RequireFromString("7.1234"), decimal.RequireFromString("2"), decimal.RequireFromString("2.5")), "28-day TIIE 7.1234 % + 2.00–2.50 %"},
+		{formatPercent(decimal.RequireFromString("9.1200")), "9.12 %"},
+		{es.FieldName("amount"), "Importe"},
+		{en.FieldName("einvoice_id"), "E-invoice id"},
+		{es.FieldName("unknown_field"), "unknown_field"},
+		{es.DraftAmount("1234567.8", "MXN"), "1,234,567.80 MXN"},
+		{es.DraftAmount("1.234.50", "MXN"), "1.234.50"},
+		{es.DraftAmount("12.345", "MXN"), "12.345"}, // too many decimals: shown as typed, the row's error explains
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

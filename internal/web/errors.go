@@ -12,6 +12,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/settlement"
@@ -38,8 +39,8 @@ var refusals = []error{invoice.ErrNotCancellable, invoice.ErrTransition, invoice
 	invoice.ErrTooManyRows, invoice.ErrCSVEncoding, invoice.ErrCSVHeader, invoice.ErrCSVSyntax, party.ErrDuplicate,
 	party.ErrEmailTaken, calendar.ErrYearOutOfRange, offer.ErrExpired, offer.ErrNotOpen, offer.ErrInvoiceTaken,
 	offer.ErrLimitExceeded, offer.ErrRepriced, offer.ErrNoQuotes, offer.ErrNotEligible, offer.ErrMixedPrograms, offer.ErrBidAboveCap,
-	refrate.ErrNone, refrate.ErrStale, financing.ErrTransition, settlement.ErrAmountMismatch, settlement.ErrAlreadyConfirmed,
-	settlement.ErrNoBankAccount, settlement.ErrFileRefused}
+	refrate.ErrNone, refrate.ErrStale, pricing.ErrTenorTooShort, pricing.ErrTenorTooLong, pricing.ErrNotAfterValueDate, financing.ErrTransition, settlement.ErrAmountMismatch, settlement.ErrAlreadyConfirmed,
+	settlement.ErrNoBankAccount, settlement.ErrFileRefused, settlement.ErrPaidInFuture}
 
 // reasons translate the refusals of the money flows a person meets in the
 // portal; others show the domain's own (English) message.
@@ -49,7 +50,8 @@ var reasons = []struct {
 }{{offer.ErrNoQuotes, "why.no_quotes"}, {offer.ErrExpired, "why.offer_expired"}, {offer.ErrNotOpen, "why.offer_not_open"},
 	{offer.ErrInvoiceTaken, "why.invoice_taken"}, {offer.ErrRepriced, "why.repriced"}, {offer.ErrMixedPrograms, "why.mixed_programs"},
 	{offer.ErrLimitExceeded, "why.limit_exceeded"}, {offer.ErrNotEligible, "why.not_eligible"}, {refrate.ErrNone, "why.no_rate"},
-	{refrate.ErrStale, "why.no_rate"}, {financing.ErrTransition, "why.transition"}}
+	{refrate.ErrStale, "why.no_rate"}, {pricing.ErrTenorTooShort, "why.not_eligible"}, {pricing.ErrTenorTooLong, "why.not_eligible"},
+	{pricing.ErrNotAfterValueDate, "why.not_eligible"}, {financing.ErrTransition, "why.transition"}}
 
 func classify(err error) errorPage {
 	switch {
@@ -78,23 +80,29 @@ func classify(err error) errorPage {
 // fail renders the error page; a 500 says only to try again, the cause goes to the log.
 func (p *portal) fail(c echo.Context, pg *page, err error) error {
 	ep := classify(err)
-	for _, r := range reasons {
-		if errors.Is(err, r.err) {
-			ep.Detail = pg.T(r.key)
-			break
-		}
-	}
-	if ep.Status == http.StatusUnprocessableEntity {
-		var ve validation.Errors
-		if errors.As(err, &ve) && len(ve) > 0 {
-			ep.Detail = pg.FieldError(ve[0])
-		}
-	}
+	ep.Detail = p.detail(pg, err, ep)
 	if ep.Status == http.StatusInternalServerError {
 		p.log.Error("web", "path", c.Path(), "err", err)
 	}
 	pg.Data = ep
 	return p.render(c, ep.Status, "error", pg)
+}
+
+// detail is a refusal in the person's language when the catalog has it,
+// else the domain's own message.
+func (p *portal) detail(pg *page, err error, ep errorPage) string {
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return pg.T(r.key)
+		}
+	}
+	if ep.Status == http.StatusUnprocessableEntity {
+		var ve validation.Errors
+		if errors.As(err, &ve) && len(ve) > 0 {
+			return pg.FieldError(ve[0])
+		}
+	}
+	return ep.Detail
 }
 
 // formErrors splits a use case's error into field errors to show beside the

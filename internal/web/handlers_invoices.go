@@ -25,15 +25,49 @@ var statusIcon = map[invoice.Status]string{invoice.Published: "●", invoice.Off
 // StatusLabel is an invoice status as icon and words, never colour alone.
 func (pg *page) StatusLabel(s invoice.Status) template.HTML {
 	return template.HTML(`<span class="status st-` + template.HTMLEscapeString(string(s)) + `"><span aria-hidden="true">` +
-		statusIcon[s] + `</span> ` + template.HTMLEscapeString(pg.T("status."+string(s))) + `</span>`)
+		statusIcon[s] + `</span>&nbsp;` + template.HTMLEscapeString(pg.T("status."+string(s))) + `</span>`)
 }
 
-// Eligible says in words whether the invoice can be paid early today.
-func (pg *page) Eligible(v app.InvoiceView) template.HTML {
-	if v.EligibleToday {
-		return template.HTML(`<span class="status st-yes"><span aria-hidden="true">✓</span> ` + template.HTMLEscapeString(pg.T("eligible.yes")) + `</span>`)
+// Eligible says in words whether the invoice can be paid early today and,
+// if not, why and when it can (app.EarlyPayments applies the quote's rules).
+func (pg *page) Eligible(ep app.EarlyPayment) template.HTML {
+	cls, icon, words, why := "st-no", "—", pg.T("pay.not_today"), ""
+	switch ep.Reason {
+	case "":
+		cls, icon, words = "st-yes", "✓", pg.T("pay.today")
+	case app.PayNotOpen:
+		words = pg.T("pay.not_open")
+	case app.PayTenorShort:
+		words, why = pg.T("pay.no"), pg.T("pay.why.tenor_short")
+	case app.PayTenorLong:
+		icon, why = "◷", pg.T("pay.why.tenor_long", pg.Date(ep.Next))
+	case app.PayNoRate:
+		why = pg.T("pay.why.no_rate", pg.Index(ep.Index))
+	case app.PayNoOffer:
+		why = pg.T("pay.why.no_offer")
+	case app.PayCutoffPassed:
+		icon, why = "◷", pg.T("pay.why.cutoff_passed", ep.Cutoff, pg.When(ep.Next, ep.Asked))
+	case app.PayClosed:
+		icon, why = "◷", pg.T("pay.why.closed", pg.When(ep.Next, ep.Asked))
 	}
-	return template.HTML(`<span class="status st-no"><span aria-hidden="true">—</span> ` + template.HTMLEscapeString(pg.T("eligible.no")) + `</span>`)
+	out := `<span class="status ` + cls + `"><span aria-hidden="true">` + icon + `</span>&nbsp;` + template.HTMLEscapeString(words) + `</span>`
+	if why != "" {
+		out += ` <span class="why">` + template.HTMLEscapeString(why) + `</span>`
+	}
+	return template.HTML(out)
+}
+
+// earlyPayments is app.EarlyPayments for a supplier's invoices; other roles
+// get none (the column is the supplier's).
+func (p *portal) earlyPayments(ctx context.Context, act app.Actor, views ...app.InvoiceView) (map[uuid.UUID]app.EarlyPayment, error) {
+	if !act.Is(auth.RoleSupplier) {
+		return nil, nil
+	}
+	invs := make([]invoice.Invoice, len(views))
+	for i, v := range views {
+		invs[i] = v.Invoice
+	}
+	return p.app.EarlyPayments(ctx, act, invs)
 }
 
 // names resolves party ids to legal names within what the actor may see;
@@ -71,6 +105,7 @@ func (n *names) Of(ctx context.Context, id uuid.UUID) string {
 type invoiceRow struct {
 	app.InvoiceView
 	Buyer, Supplier string
+	Pay             app.EarlyPayment
 }
 
 type invoiceList struct {
@@ -84,6 +119,12 @@ type invoiceList struct {
 }
 
 func (p *portal) listInvoices(c echo.Context, pg *page) error {
+	return p.invoicesPage(c, pg, http.StatusOK)
+}
+
+// invoicesPage renders the invoice list; the get-paid form comes back to
+// it with pg.Errors set when nothing was ticked or the quote was refused.
+func (p *portal) invoicesPage(c echo.Context, pg *page, status int) error {
 	ctx := c.Request().Context()
 	act := pg.actor()
 	var f app.InvoiceFilter
@@ -103,9 +144,13 @@ func (p *portal) listInvoices(c echo.Context, pg *page) error {
 	if err != nil {
 		return err
 	}
+	pays, err := p.earlyPayments(ctx, act, page.Items...)
+	if err != nil {
+		return err
+	}
 	n := newNames(ctx, p.app, act)
 	for _, v := range page.Items {
-		data.Rows = append(data.Rows, invoiceRow{InvoiceView: v, Buyer: n.Of(ctx, v.BuyerID), Supplier: n.Of(ctx, v.SupplierID)})
+		data.Rows = append(data.Rows, invoiceRow{InvoiceView: v, Buyer: n.Of(ctx, v.BuyerID), Supplier: n.Of(ctx, v.SupplierID), Pay: pays[v.ID]})
 	}
 	if page.Next != "" {
 		q := url.Values{"after": {page.Next}}
@@ -118,13 +163,14 @@ func (p *portal) listInvoices(c echo.Context, pg *page) error {
 		data.Next = "/invoices?" + q.Encode()
 	}
 	pg.Data = data
-	return p.render(c, http.StatusOK, "invoices", pg)
+	return p.render(c, status, "invoices", pg)
 }
 
 type invoiceDetail struct {
 	app.InvoiceDetail
 	Buyer, Supplier string
 	CanCancel       bool
+	Pay             app.EarlyPayment
 }
 
 func (p *portal) showInvoice(c echo.Context, pg *page) error {
@@ -137,8 +183,12 @@ func (p *portal) showInvoice(c echo.Context, pg *page) error {
 	if err != nil {
 		return err
 	}
+	pays, err := p.earlyPayments(ctx, pg.actor(), d.InvoiceView)
+	if err != nil {
+		return err
+	}
 	n := newNames(ctx, p.app, pg.actor())
-	pg.Data = invoiceDetail{InvoiceDetail: d, Buyer: n.Of(ctx, d.BuyerID), Supplier: n.Of(ctx, d.SupplierID),
+	pg.Data = invoiceDetail{InvoiceDetail: d, Buyer: n.Of(ctx, d.BuyerID), Supplier: n.Of(ctx, d.SupplierID), Pay: pays[d.ID],
 		CanCancel: pg.actor().Is(auth.RoleBuyer) && d.Status == invoice.Published && d.Kind == invoice.KindInvoice}
 	return p.render(c, http.StatusOK, "invoice", pg)
 }

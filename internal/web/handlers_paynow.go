@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -14,6 +15,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
+	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -22,7 +24,8 @@ const maxSelected = 200
 
 type quoteOffer struct {
 	app.QuotedOffer
-	Lender string
+	Lender               string
+	SpreadMin, SpreadMax decimal.Decimal // percent: the all-in rates less the reference
 }
 
 type unavailableRow struct {
@@ -44,7 +47,9 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 	form, _ := c.FormParams()
 	raw := form["invoice"]
 	if len(raw) == 0 || len(raw) > maxSelected {
-		return validation.Errors{{Field: "invoice", Code: "select_invoices", Message: "choose at least one eligible invoice"}}
+		// Back to the list with the reason beside the form, not an error page.
+		pg.Errors = validation.Errors{{Field: "invoice", Code: "select_invoices", Message: "choose from 1 to 200 eligible invoices"}}
+		return p.invoicesPage(c, pg, http.StatusUnprocessableEntity)
 	}
 	ids := make([]uuid.UUID, 0, len(raw))
 	for _, s := range raw {
@@ -55,13 +60,20 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		ids = append(ids, id)
 	}
 	res, err := p.app.WebQuote(ctx, pg.actor(), ids)
+	if ep := classify(err); ep.Status == http.StatusConflict {
+		// A refusal (a stale fixing, no lender, an invoice taken meanwhile)
+		// is explained in words on the list, where the supplier can act on it.
+		pg.Errors = validation.Errors{{Field: "invoice", Message: p.detail(pg, err, ep)}}
+		return p.invoicesPage(c, pg, http.StatusConflict)
+	}
 	if err != nil {
 		return err
 	}
 	n := newNames(ctx, p.app, pg.actor())
 	data := quotesData{Key: app.RandomToken()}
 	for _, o := range res.Offers {
-		data.Offers = append(data.Offers, quoteOffer{QuotedOffer: o, Lender: n.Of(ctx, o.LenderID)})
+		data.Offers = append(data.Offers, quoteOffer{QuotedOffer: o, Lender: n.Of(ctx, o.LenderID),
+			SpreadMin: pricing.RateToPercent(o.AllInMin).Sub(o.ReferenceRate), SpreadMax: pricing.RateToPercent(o.AllInMax).Sub(o.ReferenceRate)})
 	}
 	for _, u := range res.Unavailable {
 		data.Unavailable = append(data.Unavailable, unavailableRow{Lender: n.Of(ctx, u.LenderID), Reason: u.Reason})
@@ -100,6 +112,7 @@ type receiptData struct {
 	Lender     string
 	Buyer      string
 	Financings []financingRow
+	Docs       []string // the accepted invoices' document numbers
 	AllInRate  decimal.Decimal
 }
 
@@ -132,7 +145,8 @@ func (p *portal) receipt(c echo.Context, pg *page) error {
 	n := newNames(ctx, p.app, pg.actor())
 	data := receiptData{Offer: o, Lender: n.Of(ctx, o.LenderID), Buyer: n.Of(ctx, o.BuyerID)}
 	for _, f := range fs.Items {
-		data.Financings = append(data.Financings, p.financingRow(c, pg, n, f))
+		r := p.financingRow(c, pg, n, f)
+		data.Financings, data.Docs = append(data.Financings, r), append(data.Docs, r.Document)
 	}
 	pg.Data = data
 	return p.render(c, http.StatusOK, "receipt", pg)
@@ -155,7 +169,7 @@ var financingClass = map[financing.Status]string{financing.Accepted: "st-offered
 
 // FinancingStatus is a financing's status as icon and words, never colour alone.
 func (pg *page) FinancingStatus(s financing.Status) template.HTML {
-	return template.HTML(`<span class="status ` + financingClass[s] + `"><span aria-hidden="true">` + financingIcon[s] + `</span> ` +
+	return template.HTML(`<span class="status ` + financingClass[s] + `"><span aria-hidden="true">` + financingIcon[s] + `</span>&nbsp;` +
 		template.HTMLEscapeString(pg.T("fin."+string(s))) + `</span>`)
 }
 
@@ -194,13 +208,14 @@ func (p *portal) listFinancings(c echo.Context, pg *page) error {
 
 type fundForm struct {
 	BankReference, Amount, Date string
+	Max                         string // today in the program's zone: the money cannot have moved later
 }
 
 type financingDetail struct {
 	financingRow
-	AllIn   decimal.Decimal
-	CanFund bool
-	Form    fundForm
+	AllIn, Spread decimal.Decimal // percent
+	CanFund       bool
+	Form          fundForm
 }
 
 func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financingDetail, error) {
@@ -210,9 +225,19 @@ func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financ
 		return financingDetail{}, err
 	}
 	n := newNames(ctx, p.app, pg.actor())
-	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps),
+	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps), Spread: decimal.New(int64(f.SpreadBps), -2),
 		CanFund: pg.actor().Is(auth.RoleLender) && (f.Status == financing.Accepted || f.Status == financing.FundingInstructed)}
-	d.Form = fundForm{Amount: formatPlain(f), Date: f.ValueDate.Format("2006-01-02")}
+	today, err := p.app.ProgramToday(ctx, f.ProgramID)
+	if err != nil {
+		return financingDetail{}, err
+	}
+	// The money moves on the value date; a confirmation made before it is
+	// dated today, never after (settlement.CheckPaidOn refuses that).
+	paid := f.ValueDate
+	if paid.After(today) {
+		paid = today
+	}
+	d.Form = fundForm{Amount: formatPlain(f), Date: paid.Format(time.DateOnly), Max: today.Format(time.DateOnly)}
 	return d, nil
 }
 
@@ -244,15 +269,16 @@ func (p *portal) fund(c echo.Context, pg *page) error {
 	}
 	in := app.ConfirmationInput{BankReference: c.FormValue("bank_reference"), Amount: c.FormValue("amount"), Date: c.FormValue("date")}
 	_, err = p.app.ConfirmFunding(c.Request().Context(), pg.actor(), id, in)
-	if errs := formErrors(err); errs != nil || isAmountMismatch(err) {
+	errs := formErrors(err)
+	if errs == nil {
+		errs = fundRefusal(err)
+	}
+	if errs != nil {
 		d, derr := p.financingDetail(c, pg, id)
 		if derr != nil {
 			return derr
 		}
-		d.Form = fundForm{BankReference: in.BankReference, Amount: in.Amount, Date: in.Date}
-		if errs == nil {
-			errs = validation.Errors{{Field: "amount", Code: "settlement.amount_mismatch", Message: err.Error()}}
-		}
+		d.Form = fundForm{BankReference: in.BankReference, Amount: in.Amount, Date: in.Date, Max: d.Form.Max}
 		pg.Errors, pg.Data = errs, d
 		return p.render(c, http.StatusUnprocessableEntity, "financing", pg)
 	}

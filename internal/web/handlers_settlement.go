@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
@@ -17,8 +18,16 @@ import (
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
-func isAmountMismatch(err error) bool {
-	return errors.Is(err, settlement.ErrAmountMismatch)
+// fundRefusal is a confirmation refused by a settlement rule, as an error
+// beside the field it is about, or nil.
+func fundRefusal(err error) validation.Errors {
+	switch {
+	case errors.Is(err, settlement.ErrAmountMismatch):
+		return validation.Errors{{Field: "amount", Code: "settlement.amount_mismatch", Message: err.Error()}}
+	case errors.Is(err, settlement.ErrPaidInFuture):
+		return validation.Errors{{Field: "date", Code: "settlement.date_in_future", Message: err.Error()}}
+	}
+	return nil
 }
 
 var currencies = []string{"MXN", "COP", "USD"}
@@ -118,12 +127,27 @@ func (p *portal) paymentFile(c echo.Context, pg *page) error {
 	return c.Blob(http.StatusOK, "application/xml; charset=utf-8", f.XML)
 }
 
+type reconciliationData struct {
+	app.Reconciliation
+	Docs map[uuid.UUID]string // document number per financing with a difference
+}
+
 func (p *portal) reconciliation(c echo.Context, pg *page) error {
-	r, err := p.app.Reconcile(c.Request().Context(), pg.actor())
+	ctx := c.Request().Context()
+	r, err := p.app.Reconcile(ctx, pg.actor())
 	if err != nil {
 		return err
 	}
-	pg.Data = r
+	// Differences name their financing by its invoice, not its id.
+	docs := map[uuid.UUID]string{}
+	for _, d := range r.Differences {
+		if f, err := p.app.GetFinancing(ctx, pg.actor(), d.FinancingID); err == nil {
+			if inv, err := p.app.GetInvoice(ctx, pg.actor(), f.InvoiceID); err == nil {
+				docs[d.FinancingID] = inv.DocumentNumber
+			}
+		}
+	}
+	pg.Data = reconciliationData{Reconciliation: r, Docs: docs}
 	return p.render(c, http.StatusOK, "reconciliation", pg)
 }
 

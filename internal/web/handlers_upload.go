@@ -35,6 +35,7 @@ func (p *portal) uploadForm(c echo.Context, pg *page) error {
 
 type previewData struct {
 	app.BatchPreview
+	Currency string // the program's, for rows that name none
 	CSV      string
 	Key      string
 	Program  string
@@ -120,7 +121,11 @@ func (p *portal) previewUpload(c echo.Context, pg *page) error {
 	if err != nil {
 		return err
 	}
-	pg.Data = previewData{BatchPreview: pv, CSV: string(data), Key: app.RandomToken(), Program: pv.ProgramID.String(), FileName: name}
+	pd := previewData{BatchPreview: pv, CSV: string(data), Key: app.RandomToken(), Program: pv.ProgramID.String(), FileName: name}
+	if prog, err := p.app.GetProgram(c.Request().Context(), pg.actor(), pv.ProgramID); err == nil {
+		pd.Currency = string(prog.Currency)
+	}
+	pg.Data = pd
 	return p.render(c, http.StatusOK, "preview", pg)
 }
 

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,11 +28,34 @@ import (
 // env is a whole running process (PostgreSQL, embedded NATS, relay, HTTP)
 // with the demo loaded: the portal is tested as it is served.
 type env struct {
-	t    *testing.T
-	Base string
-	S    *server.Server
-	Demo app.Demo
+	t     *testing.T
+	Base  string
+	S     *server.Server
+	Demo  app.Demo
+	clock *clock
 }
+
+// clock is a settable App.Now, read by the server's goroutines: tests whose
+// answer depends on the hour (the funding cut-off) or the day fix it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+
+// now is the process's time: the test's clock, else the wall clock.
+func (e *env) now() time.Time {
+	if e.clock != nil {
+		return e.clock.Now()
+	}
+	return time.Now()
+}
+
+// day is a date dueIn days from the process's today, YYYY-MM-DD.
+func (e *env) day(dueIn int) string { return e.now().AddDate(0, 0, dueIn).Format(time.DateOnly) }
 
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -42,7 +66,9 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func start(t *testing.T) *env {
+// start runs the process on the wall clock, or on clk when given (set
+// before anything runs, so no goroutine sees the change).
+func start(t *testing.T, clk ...*clock) *env {
 	t.Helper()
 	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
 	t.Setenv("CADENA_DATA_DIR", t.TempDir())
@@ -55,6 +81,11 @@ func start(t *testing.T) *env {
 	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	e := &env{t: t, S: s}
+	if len(clk) > 0 {
+		e.clock = clk[0]
+		s.App.Now = e.clock.Now
 	}
 	if err := s.StartNATS(ctx); err != nil {
 		t.Fatal(err)
@@ -75,7 +106,8 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, Base: "http://" + s.Addr.String(), S: s, Demo: demo}
+	e.Base, e.Demo = "http://"+s.Addr.String(), demo
+	return e
 }
 
 func (e *env) buyer() app.Actor {
@@ -92,7 +124,7 @@ func day(dueIn int) string { return time.Now().AddDate(0, 0, dueIn).Format(time.
 func (e *env) publish(supplier, number, amount string, dueIn int) app.InvoiceView {
 	e.t.Helper()
 	v, err := e.S.App.PublishInvoice(context.Background(), e.buyer(), uuid.Nil, invoice.Draft{Supplier: supplier, DocumentNumber: number,
-		EInvoiceID: cfdi(), IssueDate: day(-2), DueDate: day(dueIn), Amount: amount})
+		EInvoiceID: cfdi(), IssueDate: e.day(-2), DueDate: e.day(dueIn), Amount: amount})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -50,6 +50,13 @@ func Mount(e *echo.Echo, d Deps) {
 		return nil
 	})
 
+	// Browsers ask for /favicon.ico whatever the page links; both answer the SVG.
+	favicon, _ := files.ReadFile("static/favicon.svg")
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		return c.Blob(http.StatusOK, "image/svg+xml", favicon)
+	})
+
 	e.RouteNotFound("/*", p.notFound)
 	e.GET("/", p.home)
 	e.GET("/login", p.anon(p.loginForm))

@@ -39,7 +39,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 		t.Fatalf("quote without CSRF: %d", r.Status)
 	}
 	tok := c.csrf("/invoices")
-	if r := c.post("/paynow", url.Values{"csrf": {tok}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Elija al menos una factura") {
+	if r := c.post("/paynow", url.Values{"csrf": {tok}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Marque al menos una factura") {
 		t.Fatalf("empty selection: %d", r.Status)
 	}
 	form.Set("csrf", tok)
@@ -88,7 +88,8 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 	ltok := l.csrf("/financings/" + f.ID.String())
 	wrong := f.Net.Add(decimal.New(1, -2)).StringFixed(2) // one cent more than the net proceeds
 	vd := f.ValueDate.Format(time.DateOnly)
-	if r := l.post("/financings/"+f.ID.String()+"/fund", url.Values{"csrf": {ltok}, "amount": {wrong}, "bank_reference": {"SPEI-1"}, "date": {vd}}); r.Status != http.StatusUnprocessableEntity ||
+	paid := dateRe.FindStringSubmatch(l.get("/financings/" + f.ID.String()).Body)[1] // the form's default: the value date, or today before it
+	if r := l.post("/financings/"+f.ID.String()+"/fund", url.Values{"csrf": {ltok}, "amount": {wrong}, "bank_reference": {"SPEI-1"}, "date": {paid}}); r.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(r.Body, "exactamente el neto") {
 		t.Fatalf("wrong amount %s (net %s): %d %s", wrong, f.Net, r.Status, r.Body)
 	}
@@ -103,7 +104,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.FundingInstructed {
 		t.Fatalf("after the payment file: %s", got.Status)
 	}
-	if r := l.post("/financings/"+f.ID.String()+"/fund", url.Values{"csrf": {ltok}, "amount": {f.Net.StringFixed(2)}, "bank_reference": {"SPEI-1"}, "date": {vd}}); r.Status != http.StatusSeeOther {
+	if r := l.post("/financings/"+f.ID.String()+"/fund", url.Values{"csrf": {ltok}, "amount": {f.Net.StringFixed(2)}, "bank_reference": {"SPEI-1"}, "date": {paid}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("fund: %d %s", r.Status, r.Body)
 	}
 	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Funded {
