@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/audit/auditdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
 )
@@ -63,5 +66,14 @@ func TestTokenIsAudited(t *testing.T) {
 	}
 	if found != 1 {
 		t.Fatalf("%d token records among %d for the party", found, len(recs))
+	}
+
+	// A deactivated party gets no token: every request would refuse it.
+	id, _ := uuid.Parse(tok.PartyID)
+	if _, err := s.App.DeactivateParty(ctx, app.System, id); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runReported(t, "token", "--party", "ABA010203BB4", "--role", "buyer"); code == 0 || !strings.Contains(stderr, "deactivated") {
+		t.Fatalf("token for a deactivated party: exit %d, %s", code, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/cadena-finance/cadena/contracts"
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/api/apitest"
+	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/iso20022"
 )
 
@@ -38,6 +40,9 @@ type base struct {
 // a financing, a batch and a bank statement to point at.
 func mutationBases(t *testing.T) (*settleFixture, map[string]base) {
 	s := newSettleFixture(t)
+	// Thousands of mutated logins come from one address; throttling has
+	// tests of its own (login_throttle_test.go) and must not refuse the bases.
+	s.env.App.Throttle = auth.Throttle{Failures: 1 << 30, AddressFailures: 1 << 30}
 	w := s.w
 	inv := s.invoices(t, 6, "100000.00")
 	offer := s.quote(t, inv[0]).Offers[0].ID
@@ -63,6 +68,16 @@ func mutationBases(t *testing.T) (*settleFixture, map[string]base) {
 	if r.Status != 201 {
 		t.Fatalf("user: %d %s", r.Status, r.Body)
 	}
+
+	// A party of its own to deactivate, so the other bases keep theirs.
+	r = s.env.Do(apitest.Req{Method: "POST", Path: "/v1/parties", Token: s.op,
+		Body: map[string]any{"kind": "buyer", "legal_name": "Desactivable SA de CV", "country": "MX", "tax_id": "DES010101AB1"}})
+	if r.Status != 201 {
+		t.Fatalf("party to deactivate: %d %s", r.Status, r.Body)
+	}
+	retired := jsonField(t, r, "id")
+	file := s.paymentFile(t, finLender, "disbursement", "2026-11-20")
+	fileID := regexp.MustCompile(`<MsgId>([^<]+)</MsgId>`).FindSubmatch(file)[1]
 
 	r = s.env.Do(apitest.Req{Method: "PUT", Path: "/v1/calendars/MX/overrides/2027-03-04", Token: s.op, Body: map[string]any{"name": "Asueto", "remove": false}})
 	if r.Status != 200 {
@@ -138,12 +153,15 @@ func mutationBases(t *testing.T) (*settleFixture, map[string]base) {
 			body: map[string]any{"bank_reference": "MUT-FUND", "amount": fin.NetProceeds, "date": "2026-11-20"}},
 		"POST /v1/financings/{id}/repayment-confirmation": {token: finLender, path: id(fin.ID),
 			body: map[string]any{"bank_reference": "MUT-REPAY", "amount": fin.Face, "date": "2026-11-20"}},
-		"GET /v1/payment-files":        {token: finLender, query: q("kind", "disbursement", "date", "2026-11-20")},
-		"POST /v1/bank-statements":     {token: s.lender, body: camt, ctype: "application/xml"},
-		"GET /v1/bank-statements/{id}": {token: s.lender, path: id(stmt.ID)},
-		"GET /v1/ledger/trial-balance": {token: s.op},
-		"GET /v1/statements":           {token: s.buyer, query: q("currency", "MXN", "from", "2026-11-01", "to", "2026-11-30", "limit", "10")},
-		"GET /v1/reconciliation":       {token: s.op},
+		"GET /v1/payment-files":            {token: finLender, query: q("kind", "disbursement", "date", "2026-11-20")},
+		"POST /v1/bank-statements":         {token: s.lender, body: camt, ctype: "application/xml"},
+		"GET /v1/bank-statements/{id}":     {token: s.lender, path: id(stmt.ID)},
+		"GET /v1/bank-statements":          {token: s.lender, query: q("held_for_review", "true", "limit", "10")},
+		"GET /v1/payment-files/{id}":       {token: finLender, path: id(string(fileID))},
+		"POST /v1/parties/{id}/deactivate": {token: s.op, path: id(retired)},
+		"GET /v1/ledger/trial-balance":     {token: s.op},
+		"GET /v1/statements":               {token: s.buyer, query: q("currency", "MXN", "from", "2026-11-01", "to", "2026-11-30", "limit", "10")},
+		"GET /v1/reconciliation":           {token: s.op},
 	}
 }
 

@@ -143,6 +143,9 @@ func (a *App) MintToken(ctx context.Context, subject string, partyID uuid.UUID, 
 	if string(p.Kind) != string(role) {
 		return Token{}, validation.Errors{{Field: "role", Code: "role_mismatch", Message: "the party is a " + string(p.Kind) + ", not a " + string(role)}}
 	}
+	if !p.Active() {
+		return Token{}, ErrPartyInactive // every request would refuse it anyway
+	}
 	t, err := a.Issuer.IssueToken(auth.Principal{Subject: subject, PartyID: partyID.String(), Role: role})
 	if err != nil {
 		return Token{}, err
