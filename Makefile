@@ -4,7 +4,7 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run stop test test-browser build lint lint-contract redocly fuzz fuzz-api bench-pricing bench-invoices bench-acceptance clean
+.PHONY: run stop test test-race test-stress test-browser build lint lint-contract redocly fuzz fuzz-api bench-pricing bench-invoices bench-acceptance clean
 
 # Builds bin/cadena (about two minutes the first time), then PostgreSQL,
 # migrations, the demo and `cadena serve`; see README "Quick start".
@@ -50,6 +50,24 @@ lint-contract: redocly
 test: lint
 	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
 	 $(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The concurrent packages, whose tests run background work (outbox relay,
+# JetStream consumers, auction scheduler, lender-bot, concurrent acceptances
+# and settlement): `test-race` runs them once under the race detector (CI does,
+# after `make test`); `test-stress` repeats them on one and two CPUs, then
+# under -race. See docs/testing.md.
+RACE_PKGS ?= ./internal/platform/outbox/ ./internal/platform/natsauth/ ./internal/offer/... ./internal/settlement/... ./internal/server/ ./cmd/cadena/ ./internal/api/
+STRESS_PKGS ?= $(RACE_PKGS)
+STRESS_COUNT ?= 3
+test-race:
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 $(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
+
+test-stress:
+	@export CADENA_TEST_DATABASE_URL=$${CADENA_TEST_DATABASE_URL:-$$(deploy/dev/postgres.sh)}; \
+	 set -e; \
+	 echo "== -cpu 1,2 -count $(STRESS_COUNT)"; $(GO) test -cpu 1,2 -count=$(STRESS_COUNT) -timeout 120m $(STRESS_PKGS); \
+	 echo "== -race -count $(STRESS_COUNT)"; $(GO) test -race -count=$(STRESS_COUNT) -timeout 120m $(STRESS_PKGS)
 
 # The portal's end-to-end tests in headless Chromium (also part of `make test`);
 # screenshots land in $(SCREENSHOTS). Needs Debian's chromium or CHROME_PATH.

@@ -348,7 +348,9 @@ func (b *bot) bid(d openedData) error {
 		return nil
 	}
 	req, _ := json.Marshal(map[string]any{"auction_id": d.AuctionID, "spread_bps": spread})
-	msg, err := b.nc.Request(natsauth.BidSubject(b.id), req, 5*time.Second)
+	// Longer than the platform's own 10 s for a bid: a bot that gave up
+	// first would retry a bid that landed, and see it refused.
+	msg, err := b.nc.Request(natsauth.BidSubject(b.id), req, 15*time.Second)
 	if err != nil {
 		// The bid may have landed; a repeat at the same spread is refused.
 		return fmt.Errorf("%w: bid auction=%s: %v", errRetry, d.AuctionID, err)

@@ -26,7 +26,9 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
+	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
@@ -42,17 +44,6 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // startServer runs a whole process (embedded NATS, relay, scheduler, bid
 // service, HTTP) on a fresh database.
@@ -184,7 +175,7 @@ func startBot(t *testing.T, b *bot) (out *syncBuffer, stop func()) {
 	}()
 	stop = func() { cancel(); <-done }
 	t.Cleanup(stop)
-	waitFor(t, "bot connected", func() bool { return strings.Contains(out.String(), "connected") })
+	waittest.Until(t, "bot connected", func() bool { return strings.Contains(out.String(), "connected") })
 	return out, stop
 }
 
@@ -222,7 +213,7 @@ func TestLenderBotsFullCycle(t *testing.T) {
 	}
 	var au struct{ ID string }
 	_ = json.Unmarshal(body, &au)
-	waitFor(t, "two bids", func() bool {
+	waittest.Until(t, "two bids", func() bool {
 		var n int
 		_ = s.Pool.QueryRow(ctx, "SELECT count(*) FROM bids WHERE auction_id = $1", au.ID).Scan(&n)
 		return n == 2
@@ -231,7 +222,7 @@ func TestLenderBotsFullCycle(t *testing.T) {
 	if _, err := s.Pool.Exec(ctx, "UPDATE auctions SET closes_at = now() WHERE id = $1", au.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "outcomes", func() bool {
+	waittest.Until(t, "outcomes", func() bool {
 		return strings.Contains(outs[0].String(), "won auction="+au.ID) && strings.Contains(outs[1].String(), "lost auction="+au.ID)
 	})
 	var offerID string
@@ -239,14 +230,14 @@ func TestLenderBotsFullCycle(t *testing.T) {
 	if status, body := post(t, base, "/v1/offers/"+offerID+"/accept", supTok.AccessToken, nil); status != 201 {
 		t.Fatalf("accept: %d %s", status, body)
 	}
-	waitFor(t, "the winner learns of the financing", func() bool {
+	waittest.Until(t, "the winner learns of the financing", func() bool {
 		return strings.Contains(outs[0].String(), "financing.accepted offer="+offerID)
 	})
 	if strings.Contains(outs[1].String(), "financing.accepted") {
 		t.Fatal("the losing lender received the financing")
 	}
 	var notices int
-	waitFor(t, "the notifier's notices", func() bool {
+	waittest.Until(t, "the notifier's notices", func() bool {
 		_ = s.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications").Scan(&notices)
 		return notices == 3 // supplier: auction awarded; supplier and buyer: financing accepted
 	})
@@ -279,27 +270,17 @@ func TestLenderNATSPermissions(t *testing.T) {
 	if _, err := nc.SubscribeSync(natsauth.LenderFilter(bID)); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errs:
-		if !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
-			t.Fatalf("subscribe to B: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the server let lender A subscribe to lender B's subjects")
+	if err := waittest.Receive(t, "the refusal of lender A's subscription to lender B's subjects", errs); !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+		t.Fatalf("subscribe to B: %v", err)
 	}
 	if err := nc.Publish(natsauth.BidSubject(bID), []byte(`{"auction_id":"x","spread_bps":1}`)); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errs:
-		if !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
-			t.Fatalf("bid as B: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the server let lender A bid as lender B")
+	if err := waittest.Receive(t, "the refusal of lender A's bid as lender B", errs); !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+		t.Fatalf("bid as B: %v", err)
 	}
 	// Its own bid subject works and is answered with a stable code.
-	msg, err := nc.Request(natsauth.BidSubject(a), []byte(fmt.Sprintf(`{"auction_id":%q,"spread_bps":100}`, uuid.NewString())), 5*time.Second)
+	msg, err := nc.Request(natsauth.BidSubject(a), []byte(fmt.Sprintf(`{"auction_id":%q,"spread_bps":100}`, uuid.NewString())), waittest.Deadline)
 	if err != nil || !strings.Contains(string(msg.Data), `"code":"auction.not_found"`) {
 		t.Fatalf("own bid: %v %s", err, msg.Data)
 	}
@@ -346,13 +327,27 @@ func TestAuctionCloseSurvivesRestart(t *testing.T) {
 	if _, err := s2.Pool.Exec(ctx, "UPDATE auctions SET closes_at = now() WHERE id = $1", au.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the close", func() bool {
+	waittest.Until(t, "the close", func() bool {
 		_ = s2.Pool.QueryRow(ctx, "SELECT status FROM auctions WHERE id = $1", au.ID).Scan(&status)
 		return status == "closed"
 	})
-	time.Sleep(2 * time.Second) // two more scheduler passes
+	// Two more scheduler passes, run here rather than waited for: neither
+	// finds the auction due again.
+	for pass := 0; pass < 2; pass++ {
+		if n, err := s2.App.CloseDueAuctions(ctx, 100); err != nil || n != 0 {
+			t.Fatalf("pass %d after the close closed %d (%v)", pass, n, err)
+		}
+	}
+	// The relay deletes an outbox row once it is published and audited, so
+	// the closes are counted where they last: the audit log, plus the rows
+	// the audit feed has not reached yet (one statement, one snapshot).
 	var closes, offers int
-	_ = s2.Pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject = 'cadena.auction.closed' AND payload->'data'->>'auction_id' = $1", au.ID.String()).Scan(&closes)
+	waittest.Until(t, "the close in the audit log", func() bool {
+		_ = s2.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_log WHERE action = 'auction.closed' AND object_id = $1)
+			+ (SELECT count(*) FROM outbox WHERE audited_at IS NULL AND subject = 'cadena.auction.closed' AND payload->'data'->>'auction_id' = $1)`,
+			au.ID.String()).Scan(&closes)
+		return closes > 0
+	})
 	_ = s2.Pool.QueryRow(ctx, "SELECT count(*) FROM offers WHERE auction_id = $1", au.ID).Scan(&offers)
 	if closes != 1 || offers != 1 {
 		t.Fatalf("%d closes, %d offers", closes, offers)
@@ -371,6 +366,12 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "bot.state")
 	args := []string{"--nats", url, "--creds", creds, "--state", state, "--spread-bps", "290"}
 
+	// Redelivery is explicit: a short AckWait that this test sets on the
+	// lender's consumer backs up the delayed Nak below, so an event
+	// delivered to the first bot's pull just as it stops comes back in
+	// seconds, not after the 30 s default.
+	shortAckWait(t, s, demo.Lenders[0].Party.ID.String(), 3*time.Second)
+
 	first := newBot(t, args...)
 	crashed := make(chan string, 1)
 	first.ack = func(m jetstream.Msg) error {
@@ -379,21 +380,26 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 			return m.Ack()
 		}
 		// The crash: recorded, never acked. A delayed Nak stands in for the
-		// ack wait running out, and lands once this bot is gone.
-		crashed <- e.ID
-		return m.NakWithDelay(2 * time.Second)
+		// ack wait running out, and lands once this bot is gone. It is
+		// flushed before the test stops the bot: stopping closes the
+		// connection, and a Nak still in the client's buffer was lost, which
+		// left the event to the 30 s default ack wait.
+		err := m.NakWithDelay(2 * time.Second)
+		if ferr := first.nc.Flush(); err == nil {
+			err = ferr
+		}
+		select {
+		case crashed <- e.ID:
+		default: // a redelivery to this bot before it stopped
+		}
+		return err
 	}
 	out1, stop1 := startBot(t, first)
 	au, err := s.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var eventID string
-	select {
-	case eventID = <-crashed:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the first bot never handled auction.opened")
-	}
+	eventID := waittest.Receive(t, "the first bot's handling of auction.opened", crashed)
 	stop1()
 	if !strings.Contains(out1.String(), "bid auction="+au.ID.String()+" spread_bps=290") {
 		t.Fatalf("the first bot did not bid:\n%s", out1)
@@ -406,7 +412,7 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 	f.Close()
 
 	out2, stop2 := startBot(t, newBot(t, args...))
-	waitFor(t, "the redelivery", func() bool { return strings.Contains(out2.String(), "redelivered event="+eventID) })
+	waittest.Until(t, "the redelivery", func() bool { return strings.Contains(out2.String(), "redelivered event="+eventID) })
 	stop2()
 	if o := out2.String(); strings.Contains(o, "bid auction=") || strings.Contains(o, "bid refused") || !strings.Contains(o, "dropped a cut-short last line") {
 		t.Fatalf("the restarted bot:\n%s", o)
@@ -420,6 +426,22 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 		t.Fatalf("state file:\n%s", raw)
 	}
 	t.Log(out1.String(), out2.String())
+}
+
+// shortAckWait sets the ack wait of a lender's consumer, so a test that
+// needs a redelivery gets it in seconds.
+func shortAckWait(t *testing.T, s *server.Server, lender string, wait time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.JS.Consumer(ctx, natsx.EventsStream, natsauth.ConsumerName(lender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := c.CachedInfo().Config
+	cfg.AckWait = wait
+	if _, err := s.JS.UpdateConsumer(ctx, natsx.EventsStream, cfg); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A bot with spreads by tenor bids the bucket of each auction's
@@ -482,7 +504,7 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 		}
 		want := fmt.Sprintf(c.want, au.ID)
 		for _, out := range []*syncBuffer{eventOut, apiOut} {
-			waitFor(t, c.name, func() bool { return strings.Contains(out.String(), "auction="+au.ID.String()) })
+			waittest.Until(t, c.name, func() bool { return strings.Contains(out.String(), "auction="+au.ID.String()) })
 			if !strings.Contains(out.String(), want) {
 				t.Fatalf("%s: want %q in:\n%s", c.name, want, out)
 			}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,6 +17,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
@@ -89,7 +89,7 @@ func TestNATSConfigIssuesLenderCreds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the command did not create the lender's consumer: %v", err)
 	}
-	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(waittest.Deadline))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/natstest"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
@@ -434,12 +435,36 @@ func publishedLifecycle(t *testing.T, env *apitest.Env, financingID string) []st
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+	// Read exactly what the stream holds: a single fetch returns what was
+	// delivered within its wait, which on a busy machine may be a part.
+	stream, err := js.Stream(ctx, natsx.EventsStream)
 	if err != nil {
 		t.Fatal(err)
 	}
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter("cadena.financing.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, n := range info.State.Subjects {
+		want += int(n)
+	}
+	var msgs []jetstream.Msg
+	waittest.Until(t, "the stream's financing events", func() bool {
+		if len(msgs) == want {
+			return true
+		}
+		batch, err := cons.Fetch(want-len(msgs), jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		return len(msgs) == want
+	})
 	var out []string
-	for m := range batch.Messages() {
+	for _, m := range msgs {
 		var e struct {
 			Type string `json:"type"`
 			Data struct {

@@ -27,6 +27,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
@@ -132,8 +133,7 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 	res.Body.Close()
 
 	got := map[string]bool{}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(got) < 2 && time.Now().Before(deadline) {
+	waittest.Until(t, "both parties' events from the relay", func() bool {
 		batch, err := cons.Fetch(10, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -151,12 +151,13 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 			got[data.PartyID.String()] = true
 			_ = m.Ack()
 		}
-	}
+		return got[created.ID] && got[op.ID.String()]
+	})
 	if !got[created.ID] || !got[op.ID.String()] {
 		t.Fatalf("events received for %v; want operator and %s", got, created.ID)
 	}
 
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, waittest.Deadline)
 	defer cancel()
 	if err := s.Shutdown(sctx); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/platform/natstest"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 )
 
 // Lender ids as the platform uses them: party UUIDs.
@@ -114,7 +115,7 @@ func (e *env) lender(t *testing.T, id string) *lender {
 // subject that starts with it, as consumer creation appends the filter).
 func (l *lender) refused(t *testing.T, subject string) {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(waittest.Deadline)
 	for {
 		select {
 		case err := <-l.errs:
@@ -141,7 +142,7 @@ func TestLenderSubscribesOnlyToItsOwnSubjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.refused(t, LenderFilter(lenderB))
-	if _, err := other.NextMsg(time.Second); !errors.Is(err, nats.ErrPermissionViolation) {
+	if _, err := other.NextMsg(waittest.Deadline); !errors.Is(err, nats.ErrPermissionViolation) {
 		t.Fatalf("subscription to B's subjects: %v, want a permissions violation", err)
 	}
 	// Neither a wider wildcard nor the platform's event subjects are open to A.
@@ -158,7 +159,7 @@ func TestLenderSubscribesOnlyToItsOwnSubjects(t *testing.T) {
 	if err := e.nc.Publish(LenderSubject(lenderA, "auction.opened"), []byte("for A")); err != nil {
 		t.Fatal(err)
 	}
-	m, err := own.NextMsg(5 * time.Second)
+	m, err := own.NextMsg(waittest.Deadline)
 	if err != nil || string(m.Data) != "for A" || m.Subject != LenderSubject(lenderA, "auction.opened") {
 		t.Fatalf("A got %v, %v; want its own notice", m, err)
 	}
@@ -186,7 +187,7 @@ func TestLenderBidsOnlyAsItself(t *testing.T) {
 	}
 	a := e.lender(t, lenderA)
 
-	r, err := a.nc.Request(BidSubject(lenderA), []byte("5.10%"), 5*time.Second)
+	r, err := a.nc.Request(BidSubject(lenderA), []byte("5.10%"), waittest.Deadline)
 	if err != nil {
 		t.Fatalf("A bids: %v", err)
 	}
@@ -258,7 +259,9 @@ func TestLenderPullsOnlyItsOwnConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("A looks up its consumer: %v", err)
 	}
-	batch, err := cons.Fetch(10, jetstream.FetchMaxWait(time.Second)) // waits: delivery to the consumer is asynchronous
+	// One message: a larger batch would wait out the whole expiry. That A
+	// has nothing else pending is checked after the ack.
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(waittest.Deadline))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,13 +296,8 @@ func TestLenderPullsOnlyItsOwnConsumer(t *testing.T) {
 	if _, err := e.js.Publish(ctx, LenderSubject(lenderA, "auction.opened"), []byte("next for A")); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case m := <-got2:
-		if m != "next for A" {
-			t.Fatalf("consumed %q", m)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("continuous pull received nothing")
+	if m := waittest.Receive(t, "the continuous pull's message", got2); m != "next for A" {
+		t.Fatalf("consumed %q", m)
 	}
 	cc.Stop()
 
@@ -402,17 +400,13 @@ func TestExpiredLenderCredsAreRefused(t *testing.T) {
 func TestLenderIsDisconnectedAtExpiry(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	a, err := e.connectLender(t, lenderA, 2*time.Second)
+	// Long enough to connect on a busy machine (the expiry is in whole
+	// seconds), short enough to wait for.
+	a, err := e.connectLender(t, lenderA, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for a.nc.IsConnected() && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if a.nc.IsConnected() {
-		t.Fatal("still connected after the credentials expired")
-	}
+	waittest.Until(t, "the disconnection at the credentials' expiry", func() bool { return !a.nc.IsConnected() })
 }
 
 func TestPlatformHasTheWholeAccount(t *testing.T) {
@@ -586,7 +580,7 @@ func TestRedirectedRepliesStayInTheLendersAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bbatch, err := bcons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	bbatch, err := bcons.Fetch(1, jetstream.FetchMaxWait(waittest.Deadline))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,7 +606,7 @@ func TestRedirectedRepliesStayInTheLendersAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	abatch, err := acons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	abatch, err := acons.Fetch(1, jetstream.FetchMaxWait(waittest.Deadline))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -637,7 +631,17 @@ func TestRedirectedRepliesStayInTheLendersAccount(t *testing.T) {
 	if err := a.nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// No sleep: A's own calls on the same paths, answered, mean the server
+	// has handled the redirected ones sent before them on A's connection.
+	if _, err := acons.Info(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := acons.FetchNoWait(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range nb.Messages() {
+	}
 
 	s, err := e.js.Stream(ctx, natsx.EventsStream)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 )
 
 func setup(t *testing.T) (*outbox.Relay, jetstream.JetStream) {
@@ -178,15 +179,11 @@ func TestConcurrentRelaysRunLoop(t *testing.T) {
 	for _, rr := range relays {
 		rr.Wake()
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	waittest.Until(t, "the relays publishing all 200 events", func() bool {
 		var left int
 		_ = r.Pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE published_at IS NULL").Scan(&left)
-		if left == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return left == 0
+	})
 	cancel()
 	wg.Wait()
 	got := streamIDs(t, js)
