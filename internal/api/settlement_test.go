@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -28,6 +25,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/platform/waittest"
+	"github.com/cadena-finance/cadena/internal/platform/xsdtest"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
@@ -162,31 +160,13 @@ func (s *settleFixture) upload(t *testing.T, tok string, doc []byte) stmtOut {
 	return out
 }
 
-// validateXSD checks a document against the official schema with xmllint;
-// without xmllint it skips, unless CI=true.
-func validateXSD(t *testing.T, schema string, doc []byte) {
-	t.Helper()
-	bin, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint not found; CI=true forbids skipping schema validation")
-		}
-		t.Skip("xmllint not found: install libxml2-utils")
-	}
-	cmd := exec.Command(bin, "--noout", "--nonet", "--schema", filepath.Join("..", "..", "contracts", "iso20022", schema), "-")
-	cmd.Stdin = bytes.NewReader(doc)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s refuses the document: %v\n%s\n%s", schema, err, out, doc)
-	}
-}
-
 func (s *settleFixture) paymentFile(t *testing.T, tok, kind, date string) []byte {
 	t.Helper()
 	r := s.env.Do(apitest.Req{Method: "GET", Path: "/v1/payment-files?kind=" + kind + "&date=" + date, Token: tok})
 	if r.Status != 200 {
 		t.Fatalf("payment file: %d %s", r.Status, r.Body)
 	}
-	validateXSD(t, "pain.001.001.10.xsd", r.Body)
+	xsdtest.Validate(t, xsdtest.Pain001, r.Body)
 	return r.Body
 }
 

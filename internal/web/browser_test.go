@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 )
 
 // chromePath finds headless Chromium (Debian's package, or CHROME_PATH).
@@ -77,7 +78,7 @@ func into[T any](a chromedp.Action[T], out *T) chromedp.Action[chromedp.Void] {
 
 func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	step, cancel := context.WithTimeout(ctx, 30*time.Second) // a stuck step fails alone, leaving time for the screenshot
+	step, cancel := context.WithTimeout(ctx, waittest.Deadline+30*time.Second) // a stuck step fails alone, leaving time for the screenshot
 	defer cancel()
 	if err := chromedp.Do(step, steps...); err != nil {
 		url, _ := chromedp.Run(ctx, chromedp.Location())
@@ -131,19 +132,19 @@ func loginAs(base, email string) chromedp.Action[chromedp.Void] {
 	)
 }
 
-// poll waits up to 20 s for a JavaScript condition. It asks again and again
+// poll waits up to waittest.Deadline for a JavaScript condition. It asks again and again
 // instead of using chromedp.Poll, whose wait dies with the page when the
 // condition is a navigation.
 func poll(cond string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(waittest.Deadline)
 		for {
 			ok, err := chromedp.Evaluate[bool](cond)(ctx, t)
 			if err == nil && ok {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("waited 20 s for %s (last error: %v)", cond, err)
+				return fmt.Errorf("waited %v for %s (last error: %v)", waittest.Deadline, cond, err)
 			}
 			select {
 			case <-ctx.Done():
