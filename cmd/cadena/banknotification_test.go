@@ -17,13 +17,17 @@ import (
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
-// send is one API call with a raw body: the status and the body read.
+// send is one API call with a raw body: the status and the body read. A
+// POST carries a fresh Idempotency-Key, as a careful client's would.
 func send(t *testing.T, method, url, tok, contentType string, body []byte) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if method == "POST" {
+		req.Header.Set("Idempotency-Key", uuid.NewString())
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

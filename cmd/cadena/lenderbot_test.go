@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,20 +80,11 @@ func startServer(t *testing.T) (*server.Server, string) {
 	return s, "http://" + s.Addr.String()
 }
 
+// post sends body as JSON with a fresh Idempotency-Key.
 func post(t *testing.T, base, path, tok string, body any) (int, []byte) {
 	t.Helper()
 	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", base+path, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Idempotency-Key", uuid.NewString())
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	return res.StatusCode, out
+	return send(t, "POST", base+path, tok, "application/json", raw)
 }
 
 // startDemo is startServer with the demo loaded and fresh reference rates.
