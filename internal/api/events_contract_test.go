@@ -68,6 +68,10 @@ func TestEventsMatchContracts(t *testing.T) {
 	for _, produce := range eventProducers {
 		produce(t, env, w)
 	}
+	// `cadena token` mints through the app, which records the token it issues.
+	if _, err := env.App.MintToken(context.Background(), "ana@ops", w.Buyer.ID, auth.RoleBuyer); err != nil {
+		t.Fatal(err)
+	}
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.12"}})
 	env.Do(apitest.Req{Method: "PUT", Path: "/v1/reference-rates/TIIE_FONDEO/2026-11-20", Token: op, Body: map[string]string{"rate": "7.15"}})
