@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,15 +49,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // service, HTTP) on a fresh database.
 func startServer(t *testing.T) (*server.Server, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
 	t.Setenv("CADENA_DATA_DIR", t.TempDir())
-	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(port))
+	t.Setenv("CADENA_NATS_PORT", "0") // any free port, chosen by the listener
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +64,10 @@ func startServer(t *testing.T) (*server.Server, string) {
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
 	if err := s.StartNATS(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// Commands the test runs (nats-config) reach the embedded server by port.
+	if u, err := url.Parse(s.NATSURL); err == nil {
+		t.Setenv("CADENA_NATS_PORT", u.Port())
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

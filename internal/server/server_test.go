@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,19 +30,10 @@ import (
 	"github.com/cadena-finance/cadena/internal/server"
 )
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func testConfig(t *testing.T) config.Config {
 	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
 	t.Setenv("CADENA_DATA_DIR", t.TempDir())
-	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(freePort(t)))
+	t.Setenv("CADENA_NATS_PORT", "0") // any free port, chosen by the listener
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +67,7 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 
 	// The embedded server is in operator mode: anonymous clients are refused,
 	// credentials signed with the platform's NATS keys are accepted.
-	url := "nats://127.0.0.1:" + strconv.Itoa(cfg.NATSPort)
+	url := s.NATSURL
 	if anon, err := nats.Connect(url, nats.MaxReconnects(0)); err == nil {
 		anon.Close()
 		t.Fatal("embedded NATS accepted an anonymous client")
@@ -182,7 +172,7 @@ func TestEmbeddedPortTakenNamesTheSetting(t *testing.T) {
 // With NATS_URL set the server uses that server instead of embedding one.
 func TestServeExternalNATS(t *testing.T) {
 	cfg := testConfig(t)
-	ext, err := natsx.Embedded{Host: "127.0.0.1", Port: freePort(t), StoreDir: t.TempDir()}.Start()
+	ext, err := natsx.Embedded{Host: "127.0.0.1", StoreDir: t.TempDir()}.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +250,7 @@ func TestNATSBidIsValidatedLikeHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt, _ := natsauth.ConnectOption(creds)
-	nc, err := nats.Connect("nats://127.0.0.1:"+strconv.Itoa(cfg.NATSPort), opt, nats.CustomInboxPrefix(natsauth.InboxPrefix(id)))
+	nc, err := nats.Connect(s.NATSURL, opt, nats.CustomInboxPrefix(natsauth.InboxPrefix(id)))
 	if err != nil {
 		t.Fatal(err)
 	}

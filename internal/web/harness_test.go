@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,22 +56,13 @@ func (e *env) now() time.Time {
 // day is a date dueIn days from the process's today, YYYY-MM-DD.
 func (e *env) day(dueIn int) string { return e.now().AddDate(0, 0, dueIn).Format(time.DateOnly) }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // start runs the process on the wall clock, or on clk when given (set
 // before anything runs, so no goroutine sees the change).
 func start(t *testing.T, clk ...*clock) *env {
 	t.Helper()
 	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
 	t.Setenv("CADENA_DATA_DIR", t.TempDir())
-	t.Setenv("CADENA_NATS_PORT", strconv.Itoa(freePort(t)))
+	t.Setenv("CADENA_NATS_PORT", "0") // any free port, chosen by the listener
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -37,16 +37,23 @@ type Embedded struct {
 
 // Start runs an embedded JetStream server with file storage under StoreDir.
 func (e Embedded) Start() (*server.Server, error) {
-	addr := net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
-	if l, err := net.Listen("tcp", addr); err != nil {
-		return nil, fmt.Errorf("%w: the embedded NATS server cannot listen on %s (%v); set CADENA_NATS_PORT to a free port, or NATS_URL to use an existing server", ErrPortInUse, addr, err)
+	port := e.Port
+	if port == 0 {
+		// Any free port, chosen by the listener itself: tests run beside each
+		// other, and a port found free and then closed can be taken meanwhile.
+		port = server.RANDOM_PORT
 	} else {
-		l.Close()
+		addr := net.JoinHostPort(e.Host, strconv.Itoa(port))
+		if l, err := net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("%w: the embedded NATS server cannot listen on %s (%v); set CADENA_NATS_PORT to a free port, or NATS_URL to use an existing server", ErrPortInUse, addr, err)
+		} else {
+			l.Close()
+		}
 	}
 	opts := &server.Options{
 		ServerName: "cadena-embedded",
 		Host:       e.Host,
-		Port:       e.Port,
+		Port:       port,
 		JetStream:  true,
 		StoreDir:   e.StoreDir,
 		NoSigs:     true,
