@@ -60,6 +60,20 @@ type AcceptedEvent struct {
 	Financings     []FinancingLine `json:"financings"`
 }
 
+// OfferAcceptors are the roles that may accept an offer: the supplier, and
+// only its own offers (the offer store scopes them to its party). This is
+// the one statement of the rule; the API's and the portal's route tables
+// and the use cases all read it.
+func OfferAcceptors() []auth.Role { return []auth.Role{auth.RoleSupplier} }
+
+// mayAcceptOffer is ErrForbidden unless act is one of OfferAcceptors.
+func mayAcceptOffer(act Actor) error {
+	if !act.Is(OfferAcceptors()...) {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // AcceptOffer turns an open offer into financings, one per invoice, for the
 // offer's supplier. Everything is re-checked at this instant: the offer is
 // open and unexpired, every invoice is still available (published for a
@@ -81,8 +95,8 @@ type AcceptedEvent struct {
 // so the row is locked only for the commit. The partial unique index on
 // live financings backs all of this.
 func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]financing.Financing, error) {
-	if !act.Is(auth.RoleSupplier) {
-		return nil, ErrForbidden
+	if err := mayAcceptOffer(act); err != nil {
+		return nil, err
 	}
 	o, err := offerdb.Get(ctx, a.Pool, offerViewer(act), offerID)
 	if err != nil {
