@@ -20,7 +20,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
-	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
@@ -347,16 +346,10 @@ func (queuedResults) QueryRow() pgx.Row                { return errRow{} }
 func (queuedResults) Close() error                     { return nil }
 func (queuedResults) Tx() pgx.Tx                       { return nil }
 
+// emitAccepted writes the acceptance's event and the parties' copies in one statement.
 func (a *App) emitAccepted(ctx context.Context, tx db.Querier, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
-	e, err := event.New(typ, ev, a.now())
-	if err != nil {
-		return err
-	}
-	// One statement for the platform's event and the parties' copies.
-	return outbox.Add(ctx, tx, e, event.RoutedCopy(e, event.ForLender(ev.LenderID.String(), typ)),
-		event.RoutedCopy(e, event.ForParty("buyer", ev.BuyerID.String(), typ)),
-		event.RoutedCopy(e, event.ForParty("supplier", ev.SupplierID.String(), typ)))
+	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }
 
 // setInvoiceStatus moves a locked invoice through the status machine.
