@@ -181,15 +181,21 @@ type BidReply struct {
 func AnswerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (BidReply, error) {
 	b, err := answerBid(ctx, a, lender, body)
 	if err != nil {
-		p := toProblem(err)
-		r := BidReply{Code: p.Code, Message: p.Title, Errors: p.Errors}
-		if p.Status >= 500 {
+		r, status := RefuseBid(err)
+		if status >= 500 {
 			return r, err
 		}
 		return r, nil
 	}
 	bj := toBidJSON(b)
 	return BidReply{Accepted: true, AuctionID: bj.AuctionID, SpreadBps: &bj.SpreadBps, Revisions: bj.Revisions, PlacedAt: &bj.PlacedAt}, nil
+}
+
+// RefuseBid is the reply to a bid refused with err, with the status the
+// HTTP route would answer: its code and title come from the one catalog.
+func RefuseBid(err error) (BidReply, int) {
+	p := toProblem(err)
+	return BidReply{Code: p.Code, Message: p.Title, Errors: p.Errors}, p.Status
 }
 
 func answerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (offer.Bid, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/errcatalog"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
@@ -45,7 +46,7 @@ func fail(status int, code, title, detail string) error {
 	return &apiError{status: status, code: code, title: title, detail: detail}
 }
 
-// toProblem maps any error to its problem through the one catalog.
+// toProblem maps any error to its problem through the one catalog (errcatalog).
 func toProblem(err error) Problem {
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -64,10 +65,8 @@ func toProblem(err error) Problem {
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation.failed", Title: "The request has invalid fields",
 			Detail: "See errors for each field.", Errors: ve}
 	}
-	for _, e := range catalog {
-		if errors.Is(err, e.err) {
-			return Problem{Status: e.status, Code: e.code, Title: e.title, Detail: err.Error()}
-		}
+	if e, ok := errcatalog.Lookup(err); ok {
+		return Problem{Status: e.Status, Code: e.Code, Title: e.Title, Detail: err.Error()}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -93,10 +92,8 @@ func toProblem(err error) Problem {
 
 // codeOf is the catalog code of a field-level refusal.
 func codeOf(err error) string {
-	for _, e := range catalog {
-		if errors.Is(err, e.err) {
-			return e.code
-		}
+	if e, ok := errcatalog.Lookup(err); ok {
+		return e.Code
 	}
 	return "invalid"
 }

@@ -134,7 +134,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/quotes", h.createQuote, allow(supplierOnly...), idem)
 	v1.GET("/offers", h.listOffers, allow(anyRole...))
 	v1.GET("/offers/:id", h.getOffer, allow(anyRole...))
-	v1.POST("/offers/:id/accept", h.acceptOffer, allow(supplierOnly...), idem)
+	v1.POST("/offers/:id/accept", h.acceptOffer, allow(app.OfferAcceptors()...), idem)
 	v1.POST("/early-payment-requests", h.openAuction, allow(supplierOnly...), idem)
 	v1.GET("/auctions/:id", h.getAuction, allow(auth.RoleOperator, auth.RoleSupplier, auth.RoleLender))
 	v1.POST("/auctions/:id/bids", h.placeBid, allow(lenderOnly...), idem)

@@ -20,7 +20,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
-	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
@@ -60,6 +59,20 @@ type AcceptedEvent struct {
 	Financings     []FinancingLine `json:"financings"`
 }
 
+// OfferAcceptors are the roles that may accept an offer: the supplier, and
+// only its own offers (the offer store scopes them to its party). This is
+// the one statement of the rule; the API's and the portal's route tables
+// and the use cases all read it.
+func OfferAcceptors() []auth.Role { return []auth.Role{auth.RoleSupplier} }
+
+// mayAcceptOffer is ErrForbidden unless act is one of OfferAcceptors.
+func mayAcceptOffer(act Actor) error {
+	if !act.Is(OfferAcceptors()...) {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // AcceptOffer turns an open offer into financings, one per invoice, for the
 // offer's supplier. Everything is re-checked at this instant: the offer is
 // open and unexpired, every invoice is still available (published for a
@@ -81,8 +94,8 @@ type AcceptedEvent struct {
 // so the row is locked only for the commit. The partial unique index on
 // live financings backs all of this.
 func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]financing.Financing, error) {
-	if !act.Is(auth.RoleSupplier) {
-		return nil, ErrForbidden
+	if err := mayAcceptOffer(act); err != nil {
+		return nil, err
 	}
 	o, err := offerdb.Get(ctx, a.Pool, offerViewer(act), offerID)
 	if err != nil {
@@ -333,16 +346,10 @@ func (queuedResults) QueryRow() pgx.Row                { return errRow{} }
 func (queuedResults) Close() error                     { return nil }
 func (queuedResults) Tx() pgx.Tx                       { return nil }
 
+// emitAccepted writes the acceptance's event and the parties' copies in one statement.
 func (a *App) emitAccepted(ctx context.Context, tx db.Querier, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
-	e, err := event.New(typ, ev, a.now())
-	if err != nil {
-		return err
-	}
-	// One statement for the platform's event and the parties' copies.
-	return outbox.Add(ctx, tx, e, event.RoutedCopy(e, event.ForLender(ev.LenderID.String(), typ)),
-		event.RoutedCopy(e, event.ForParty("buyer", ev.BuyerID.String(), typ)),
-		event.RoutedCopy(e, event.ForParty("supplier", ev.SupplierID.String(), typ)))
+	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }
 
 // setInvoiceStatus moves a locked invoice through the status machine.

@@ -95,13 +95,43 @@ func (a *App) committed() {
 	}
 }
 
-// emit builds an event and adds it to the outbox in tx.
-func (a *App) emit(ctx context.Context, tx pgx.Tx, typ string, data any) error {
+// emit adds an event of type typ to the outbox in tx, on its own subject,
+// and a routed copy on each party subject in copies (event.ForLender,
+// event.ForParty), in one statement. With emitOnlyTo it is the one way an
+// event fans out to its parties.
+func (a *App) emit(ctx context.Context, tx db.Querier, typ string, data any, copies ...string) error {
 	e, err := event.New(typ, data, a.now())
 	if err != nil {
 		return err
 	}
-	return outbox.Add(ctx, tx, e)
+	return outbox.Add(ctx, tx, append([]event.Event{e}, routed(e, copies)...)...)
+}
+
+// emitOnlyTo adds only the parties' copies of an event, for news that is
+// theirs alone (a lender's own bid, its won or lost auction).
+func (a *App) emitOnlyTo(ctx context.Context, tx db.Querier, typ string, data any, subjects ...string) error {
+	e, err := event.New(typ, data, a.now())
+	if err != nil {
+		return err
+	}
+	return outbox.Add(ctx, tx, routed(e, subjects)...)
+}
+
+// routed is e's copy on each subject: one encoding of the payload, a new id each.
+func routed(e event.Event, subjects []string) []event.Event {
+	out := make([]event.Event, len(subjects))
+	for i, s := range subjects {
+		out[i] = event.RoutedCopy(e, s)
+	}
+	return out
+}
+
+// financingParties are the subjects of the copies of a financing's events:
+// the lender, the buyer (who must pay the new payee) and the supplier (who
+// is told when its funding fails).
+func financingParties(typ string, lender, buyer, supplier uuid.UUID) []string {
+	return []string{event.ForLender(lender.String(), typ), event.ForParty("buyer", buyer.String(), typ),
+		event.ForParty("supplier", supplier.String(), typ)}
 }
 
 // Page is a keyset page: Next is the cursor for the following page, empty at the end.

@@ -116,19 +116,15 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 			ev.Invoices[i] = AuctionInvoice{InvoiceID: inv.ID, Payable: formatAmount(inv.Payable(), au.Currency),
 				DueDate: civil(inv.DueDate), Maturity: civil(b.maturity[i]), Days: b.days[i]}
 		}
-		if err := a.emit(ctx, tx, event.AuctionOpened, ev); err != nil {
-			return err
-		}
 		lenders, err := programdb.ListLenders(ctx, tx, au.ProgramID, nil)
 		if err != nil {
 			return err
 		}
-		for _, l := range lenders {
-			if err := a.emitToLender(ctx, tx, l.LenderID, event.AuctionOpened, ev); err != nil {
-				return err
-			}
+		copies := make([]string, len(lenders))
+		for i, l := range lenders {
+			copies[i] = event.ForLender(l.LenderID.String(), event.AuctionOpened)
 		}
-		return nil
+		return a.emit(ctx, tx, event.AuctionOpened, ev, copies...)
 	})
 	return au, err
 }
@@ -204,8 +200,8 @@ func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, sprea
 		if bid, err = offerdb.PutBid(ctx, tx, offer.Bid{AuctionID: auctionID, LenderID: lenderID, SpreadBps: spreadBps, PlacedAt: now}); err != nil {
 			return err
 		}
-		return a.emitToLender(ctx, tx, lenderID, event.AuctionBidPlaced, BidEvent{AuctionID: auctionID, LenderID: lenderID,
-			SpreadBps: spreadBps, Revision: bid.Revisions, PlacedAt: now.UTC()})
+		return a.emitOnlyTo(ctx, tx, event.AuctionBidPlaced, BidEvent{AuctionID: auctionID, LenderID: lenderID,
+			SpreadBps: spreadBps, Revision: bid.Revisions, PlacedAt: now.UTC()}, event.ForLender(lenderID.String(), event.AuctionBidPlaced))
 	})
 	return bid, err
 }
@@ -292,18 +288,18 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 		return err
 	}
 	lost := LostEvent{AuctionID: ev.AuctionID, ProgramID: ev.ProgramID, Bids: ev.Bids, WinningSpread: ev.WinningSpread, Outcome: ev.Outcome, ClosedAt: ev.ClosedAt}
+	var won, losers []string
 	for _, b := range bids {
-		var err error
 		if au.WinningLender != nil && *au.WinningLender == b.LenderID {
-			err = a.emitToLender(ctx, tx, b.LenderID, event.AuctionWon, ev)
+			won = append(won, event.ForLender(b.LenderID.String(), event.AuctionWon))
 		} else {
-			err = a.emitToLender(ctx, tx, b.LenderID, event.AuctionLost, lost)
-		}
-		if err != nil {
-			return err
+			losers = append(losers, event.ForLender(b.LenderID.String(), event.AuctionLost))
 		}
 	}
-	return nil
+	if err := a.emitOnlyTo(ctx, tx, event.AuctionWon, ev, won...); err != nil {
+		return err
+	}
+	return a.emitOnlyTo(ctx, tx, event.AuctionLost, lost, losers...)
 }
 
 // auctionOffer prices the auction's invoices at the winning spread.
@@ -371,10 +367,7 @@ func (a *App) ExpireOffers(ctx context.Context, limit int) (int, error) {
 				}
 			}
 			ev := OfferExpiredEvent{OfferID: o.ID, AuctionID: *o.AuctionID, LenderID: o.LenderID, SupplierID: o.SupplierID, ExpiredAt: now.UTC()}
-			if err := a.emit(ctx, tx, event.OfferExpired, ev); err != nil {
-				return err
-			}
-			if err := a.emitToLender(ctx, tx, o.LenderID, event.OfferExpired, ev); err != nil {
+			if err := a.emit(ctx, tx, event.OfferExpired, ev, event.ForLender(o.LenderID.String(), event.OfferExpired)); err != nil {
 				return err
 			}
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
 	"github.com/cadena-finance/cadena/internal/platform/db"
-	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
@@ -27,20 +26,6 @@ import (
 
 func offerViewer(act Actor) offerdb.Viewer {
 	return offerdb.Viewer{PartyID: act.PartyID, Role: string(act.Role)}
-}
-
-// emitOn adds an event of type typ on a narrower subject to the outbox in tx.
-func (a *App) emitOn(ctx context.Context, tx db.Querier, subject, typ string, data any) error {
-	e, err := event.NewOn(subject, typ, data, a.now())
-	if err != nil {
-		return err
-	}
-	return outbox.Add(ctx, tx, e)
-}
-
-// emitToLender adds a lender's copy of an event on cadena.lender.<id>.<event>.
-func (a *App) emitToLender(ctx context.Context, tx db.Querier, lenderID uuid.UUID, typ string, data any) error {
-	return a.emitOn(ctx, tx, event.ForLender(lenderID.String(), typ), typ, data)
 }
 
 // StandingEvent is the payload of cadena.offer.standing_changed.

@@ -64,16 +64,9 @@ func financingEvent(f financing.Financing, from financing.Status) FinancingEvent
 }
 
 // emitFinancing writes ev on its type's subject and a copy on each party's
-// own subject: the lender, the buyer (who must pay the new payee) and the
-// supplier (who is told when its funding fails).
+// own subject (financingParties).
 func (a *App) emitFinancing(ctx context.Context, tx pgx.Tx, typ string, ev FinancingEvent) error {
-	for _, subj := range []string{typ, event.ForLender(ev.LenderID.String(), typ),
-		event.ForParty("buyer", ev.BuyerID.String(), typ), event.ForParty("supplier", ev.SupplierID.String(), typ)} {
-		if err := a.emitOn(ctx, tx, subj, typ, ev); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }
 
 // moveFinancing is the one way a financing changes status after

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
@@ -105,8 +104,8 @@ const acceptKeyPrefix = "accept:"
 // gets the same financings. The claim is a web_submissions row whose result
 // column holds the accepted offer's id.
 func (a *App) AcceptOfferOnce(ctx context.Context, act Actor, key string, offerID uuid.UUID) ([]financing.Financing, error) {
-	if !act.Is(auth.RoleSupplier) {
-		return nil, ErrForbidden
+	if err := mayAcceptOffer(act); err != nil {
+		return nil, err // before the claim: a refused role leaves no row
 	}
 	if key == "" || len(key) > 100 {
 		return nil, validation.Errors{{Field: "key", Code: "invalid", Message: "the form key is missing; ask for the offers again"}}

@@ -73,14 +73,6 @@ var Types = []string{PartyCreated, PartyBankAccountAdded, PartyUserCreated, Part
 	StandingOfferChanged, AuctionOpened, AuctionBidPlaced, AuctionClosed, AuctionWon, AuctionLost, FinancingAccepted, OfferExpired,
 	FinancingFundingInstructed, FinancingFunded, FinancingFundingFailed, FinancingDue, FinancingRepaymentReminder, FinancingRepaid, FinancingOverdue, BankStatementUploaded}
 
-// NewOn builds a version-1 event of type typ published on a narrower
-// subject, such as one lender's copy on cadena.lender.<id>.<event>.
-func NewOn(subject, typ string, data any, at time.Time) (Event, error) {
-	e, err := New(typ, data, at)
-	e.Subject = subject
-	return e, err
-}
-
 // RoutedCopy is e with a new id on a narrower subject, such as a party's
 // own copy; the payload, already encoded, is shared.
 func RoutedCopy(e Event, subject string) Event {

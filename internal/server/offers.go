@@ -13,6 +13,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 )
@@ -100,13 +101,14 @@ func (s *Server) closeAuctions(ctx context.Context) {
 
 // answerBid places a bid for the lender named by the subject, never the
 // payload: the server lets a lender publish only on its own bid subject.
-// api.AnswerBid decodes and answers it as the HTTP route would.
+// api.AnswerBid decodes and answers it as the HTTP route would; every
+// refusal carries a code of the one catalog (internal/errcatalog).
 func (s *Server) answerBid(m *nats.Msg) {
 	var r api.BidReply
 	id, ok := natsauth.LenderOfBid(m.Subject)
 	lender, err := uuid.Parse(id)
 	if !ok || err != nil {
-		r = api.BidReply{Code: "bid.not_enrolled", Message: "unknown bidder"}
+		r, _ = api.RefuseBid(offer.ErrBidNotEnrolled) // a subject that names no lender
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"fmt"
 	"io/fs"
+	"net/http"
 	"regexp"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cadena-finance/cadena/internal/errcatalog"
 	"github.com/cadena-finance/cadena/internal/money"
 )
 
@@ -44,6 +47,36 @@ func TestCatalogComplete(t *testing.T) {
 		"error.not_found.help", "error.forbidden.help", "error.csrf.help", "error.refused.help", "error.internal.help"} {
 		if !hasKey(k) {
 			t.Errorf("catalog lacks %q", k)
+		}
+	}
+}
+
+// Every error of the one catalog has a message in every portal language,
+// and the portal answers it with its catalog status (a refusal's 422 as
+// 409) and that message: no domain error can become a portal 500.
+func TestEveryCatalogCodeHasAMessage(t *testing.T) {
+	p := &portal{}
+	for _, e := range errcatalog.Entries() {
+		err := fmt.Errorf("use case: %w", e.Err) // as a use case wraps it
+		ep := classify(err)
+		want := e.Status
+		if want == http.StatusUnprocessableEntity {
+			want = http.StatusConflict
+		}
+		if ep.Status != want || ep.Code != e.Code {
+			t.Errorf("%s: portal answers %d %q, want %d", e.Code, ep.Status, ep.Code, want)
+		}
+		for lang := range catalog {
+			msg, ok := catalog[lang]["code."+e.Code]
+			if !ok || msg == "" {
+				t.Errorf("%s: no %s message (key code.%s)", e.Code, lang, e.Code)
+				continue
+			}
+			if ep.Key == "error.refused" {
+				if got := p.detail(&page{Lang: lang}, err, ep); got != msg {
+					t.Errorf("%s in %s: the page says %q, want %q", e.Code, lang, got, msg)
+				}
+			}
 		}
 	}
 }

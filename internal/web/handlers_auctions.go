@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,10 +51,6 @@ func (p *portal) renderAuctions(c echo.Context, pg *page, status int, data aucti
 	return p.render(c, status, "auctions", pg)
 }
 
-// bidRefusals are auction rules the lender can act on: shown beside the form.
-var bidRefusals = map[error]string{offer.ErrBidAboveCap: "bid_above_cap", offer.ErrBidNotImprovment: "bid_not_lower",
-	offer.ErrBidOverLimit: "bid_over_limit", offer.ErrAuctionClosed: "auction_closed"}
-
 func (p *portal) bid(c echo.Context, pg *page) error {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
@@ -69,11 +64,11 @@ func (p *portal) bid(c echo.Context, pg *page) error {
 		return p.renderAuctions(c, pg, http.StatusUnprocessableEntity, data)
 	}
 	_, err = p.app.BidAs(c.Request().Context(), pg.actor(), id, bps)
-	for e, code := range bidRefusals {
-		if errors.Is(err, e) {
-			pg.Errors = validation.Errors{{Field: "spread-" + id.String(), Code: code, Message: err.Error()}}
-			return p.renderAuctions(c, pg, http.StatusUnprocessableEntity, data)
-		}
+	// An auction rule the lender can act on (a spread above the cap or not
+	// lower, a limit too small, a closed auction) is shown beside the form.
+	if errs := refusal(err, "spread-"+id.String()); errs != nil {
+		pg.Errors = errs
+		return p.renderAuctions(c, pg, http.StatusUnprocessableEntity, data)
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/calendar"
+	"github.com/cadena-finance/cadena/internal/errcatalog"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/settlement"
@@ -114,8 +115,8 @@ func (p *portal) paymentFile(c echo.Context, pg *page) error {
 		return p.render(c, http.StatusUnprocessableEntity, "payment_files", pg)
 	}
 	f, err := p.app.PaymentFile(c.Request().Context(), pg.actor(), settlement.Disbursement, d)
-	if errors.Is(err, app.ErrNoPayments) {
-		pg.Errors = validation.Errors{{Field: "date", Code: "no_payments", Message: err.Error()}}
+	if e, _ := errcatalog.Lookup(err); errors.Is(err, app.ErrNoPayments) {
+		pg.Errors = validation.Errors{{Field: "date", Code: e.Code, Message: err.Error()}}
 		pg.Data = paymentFileData{Date: date}
 		return p.render(c, http.StatusUnprocessableEntity, "payment_files", pg)
 	}

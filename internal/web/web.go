@@ -79,8 +79,8 @@ func Mount(e *echo.Echo, d Deps) {
 	e.GET("/programs/:id", p.user(p.showProgram, auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
 
 	e.POST("/paynow", p.user(p.quote, auth.RoleSupplier))
-	e.POST("/offers/:id/accept", p.user(p.accept, auth.RoleSupplier))
-	e.GET("/receipts/:id", p.user(p.receipt, auth.RoleSupplier))
+	e.POST("/offers/:id/accept", p.user(p.accept, app.OfferAcceptors()...))
+	e.GET("/receipts/:id", p.user(p.receipt, app.OfferAcceptors()...)) // the receipt of an acceptance
 	e.GET("/financings", p.user(p.listFinancings, every...))
 	e.GET("/financings/:id", p.user(p.showFinancing, every...))
 	e.GET("/financings/:id/notice", p.user(p.notice, every...))

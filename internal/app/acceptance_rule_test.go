@@ -1,0 +1,30 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/cadena-finance/cadena/internal/auth"
+)
+
+// Both acceptance use cases refuse every role outside OfferAcceptors before
+// they touch the database (the App here has none), and the rule names the supplier alone.
+func TestOnlyOfferAcceptorsAccept(t *testing.T) {
+	if got := OfferAcceptors(); !slices.Equal(got, []auth.Role{auth.RoleSupplier}) {
+		t.Fatalf("OfferAcceptors() = %v, want only the supplier", got)
+	}
+	a := &App{}
+	for _, r := range []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleLender} {
+		act := Actor{Subject: "t", PartyID: uuid.New(), Role: r}
+		if _, err := a.AcceptOffer(context.Background(), act, uuid.New()); !errors.Is(err, ErrForbidden) {
+			t.Errorf("AcceptOffer as %s: %v, want ErrForbidden", r, err)
+		}
+		if _, err := a.AcceptOfferOnce(context.Background(), act, "k", uuid.New()); !errors.Is(err, ErrForbidden) {
+			t.Errorf("AcceptOfferOnce as %s: %v, want ErrForbidden", r, err)
+		}
+	}
+}
