@@ -178,7 +178,7 @@ func (a *App) GetAuction(ctx context.Context, act Actor, id uuid.UUID) (AuctionV
 // PlaceBid places or improves lenderID's bid. The lender comes from the
 // caller's token (HTTP) or from the NATS subject the bid arrived on, never
 // from a payload. Refusals: offer.ErrAuctionClosed, ErrBidAboveCap,
-// ErrBidOverLimit, ErrBidNotEnrolled, ErrBidNotImprovment.
+// ErrBidOverLimit, ErrBidNotEnrolled, ErrBidNotImprovement.
 func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, spreadBps int) (offer.Bid, error) {
 	var bid offer.Bid
 	err := a.inTx(ctx, func(tx pgx.Tx) error {

@@ -53,7 +53,7 @@ func (p *portal) renderAuctions(c echo.Context, pg *page, status int, data aucti
 }
 
 // bidRefusals are auction rules the lender can act on: shown beside the form.
-var bidRefusals = map[error]string{offer.ErrBidAboveCap: "bid_above_cap", offer.ErrBidNotImprovment: "bid_not_lower",
+var bidRefusals = map[error]string{offer.ErrBidAboveCap: "bid_above_cap", offer.ErrBidNotImprovement: "bid_not_lower",
 	offer.ErrBidOverLimit: "bid_over_limit", offer.ErrAuctionClosed: "auction_closed"}
 
 func (p *portal) bid(c echo.Context, pg *page) error {
