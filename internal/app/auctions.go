@@ -265,14 +265,13 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 	}
 	if best, ok := offer.Best(bids); ok {
 		o, err := a.auctionOffer(ctx, tx, sys, au, invs, best, now)
-		switch {
-		case err == nil:
+		if err == nil {
 			if err := offerdb.InsertOffers(ctx, tx, []offer.Offer{o}); err != nil {
 				return err
 			}
 			au.WinningLender, au.WinningOffer = &best.LenderID, &o.ID
 			ev.WinningLender, ev.WinningSpread, ev.OfferID, ev.Outcome = &best.LenderID, &best.SpreadBps, &o.ID, "awarded"
-		default:
+		} else {
 			ev.Outcome = "not_priced"
 		}
 	}
