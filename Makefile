@@ -4,7 +4,7 @@ GO ?= go
 PKGS := ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run stop test test-race test-stress test-browser build lint lint-contract redocly fuzz fuzz-api bench-pricing bench-invoices bench-acceptance clean
+.PHONY: run stop test test-race test-stress test-browser build lint lint-tools lint-contract redocly fuzz fuzz-api bench-pricing bench-invoices bench-acceptance clean
 
 # Builds bin/cadena (about two minutes the first time), then PostgreSQL,
 # migrations, the demo and `cadena serve`; see README "Quick start".
@@ -19,12 +19,32 @@ build:
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/cadena ./cmd/cadena
 
-lint:
+lint: lint-tools
 	@out=$$(gofmt -l cmd internal migrations contracts); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(LINT_BIN)/golangci-lint run --config deploy/lint/golangci.yml $(PKGS)
+	@dc=$$($(LINT_BIN)/deadcode -test $(PKGS)) || exit 1; \
+	 out=$$(echo "$$dc" | sed -E 's/:[0-9]+:[0-9]+:/:/' | grep -v -x -F -f <(grep -v '^#' deploy/lint/deadcode-allowed.txt)); \
+	 if [ -n "$$out" ]; then echo "deadcode: unreachable from main and the tests (remove it, or use it):"; echo "$$out"; exit 1; fi
 	@if [ -x $(REDOCLY) ]; then $(MAKE) --no-print-directory lint-contract; \
 	 elif [ -n "$$CI" ]; then echo "lint: no Redocly CLI at $(REDOCLY): CI must lint the contract (make redocly)"; exit 1; \
 	 else echo "lint: contract lint skipped: no Redocly CLI $(REDOCLY_VERSION) (make redocly installs it with npm)"; fi
+
+# --- Go linters -----------------------------------------------------------
+# golangci-lint v2 and deadcode, pinned in internal/tools/lint/go.mod, built
+# through the Go module proxy into a cache outside the repo, once per version
+# (about four minutes on two cores the first time). deploy/lint/golangci.yml
+# holds the linters and the depguard import rules; see docs/architecture.md.
+GOLANGCI_VERSION := $(shell sed -n 's|^\s*github.com/golangci/golangci-lint/v2 \(v[^ ]*\).*|\1|p' internal/tools/lint/go.mod)
+LINT_BIN ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/cadena/lint-$(GOLANGCI_VERSION)-$(shell sha256sum internal/tools/lint/go.sum | cut -c1-12)
+
+lint-tools:
+	@if [ ! -x $(LINT_BIN)/golangci-lint ] || [ ! -x $(LINT_BIN)/deadcode ]; then \
+	  echo "lint: building golangci-lint $(GOLANGCI_VERSION) and deadcode into $(LINT_BIN)"; \
+	  cd internal/tools/lint && GOWORK=off GOFLAGS=-mod=readonly $(GO) build -o $(LINT_BIN)/ \
+	    github.com/golangci/golangci-lint/v2/cmd/golangci-lint golang.org/x/tools/cmd/deadcode; \
+	fi
+# --- end of Go linters ----------------------------------------------------
 
 # --- Contract lint -------------------------------------------------------
 # Redocly CLI, pinned, lints contracts/openapi.yaml with the recommended rules

@@ -30,8 +30,8 @@ func runVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v += " (" + bi.GoVersion + ")"
 	}
-	fmt.Fprintln(stdout, "cadena", v)
-	return nil
+	_, err := fmt.Fprintln(stdout, "cadena", v)
+	return err
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,8 +50,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "schema at version %d\n", v)
-	return nil
+	_, err = fmt.Fprintf(stdout, "schema at version %d\n", v)
+	return err
 }
 
 // openApp opens the database and keys for a one-shot command, and returns
@@ -76,8 +76,8 @@ func runKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "new signing key %s in %s; restart or reload servers to sign with it\n", kid, cfg.KeyDir)
-	return nil
+	_, err = fmt.Fprintf(stdout, "new signing key %s in %s; restart or reload servers to sign with it\n", kid, cfg.KeyDir)
+	return err
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -110,8 +110,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return json.NewEncoder(stdout).Encode(map[string]any{"access_token": tok.AccessToken, "expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
 			"party_id": p.ID, "role": r})
 	}
-	fmt.Fprintln(stdout, tok.AccessToken)
-	return nil
+	// A token nobody received must fail the command.
+	_, err = fmt.Fprintln(stdout, tok.AccessToken)
+	return err
 }
 
 func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -79,13 +79,13 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
-	tw.Flush()
+	_ = tw.Flush() // help text: a closed terminal leaves nothing to report to
 	fmt.Fprintln(w, "\nConfiguration comes from the environment:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, v := range config.Variables {
 		fmt.Fprintf(tw, "  %s\t%s\n", v[0], describeVariable(v[1], v[2]))
 	}
-	tw.Flush()
+	_ = tw.Flush() // as above
 }
 
 // describeVariable is a variable's meaning with its default; a default in

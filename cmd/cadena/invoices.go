@@ -143,7 +143,7 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 	if err != nil {
 		return sum, err
 	}
-	defer out.Close()
+	defer func() { _ = out.Close() }() // on error; the success path closes it and reports that
 	rw := csv.NewWriter(out)
 	_ = rw.Write([]string{"row", "document_number", "field", "code", "message"})
 	start := time.Now()
@@ -200,7 +200,10 @@ func (u *uploader) upload(ctx context.Context, file, rejectsPath string) (summar
 	u.bar(sum, sum.rows) // every row sent: 100%
 	fmt.Fprintln(u.progress)
 	rw.Flush()
-	return sum, rw.Error()
+	if err := rw.Error(); err != nil {
+		return sum, err
+	}
+	return sum, out.Close() // a rejects file that did not reach the disk must fail the upload
 }
 
 // bar redraws a one-line progress bar with the rate so far.

@@ -27,7 +27,9 @@ func TestBotStateFile(t *testing.T) {
 		if err != nil || len(s.at) != 0 {
 			t.Fatal(s, err)
 		}
-		s.close()
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
 	})
 	t.Run("records survive a reopen, expired ids are forgotten", func(t *testing.T) {
 		write(stateHeader + line(now.Add(-stateKeep-time.Hour), "old") + line(now.Add(-time.Hour), "a"))
@@ -38,12 +40,14 @@ func TestBotStateFile(t *testing.T) {
 		if err := s.record("b", now); err != nil {
 			t.Fatal(err)
 		}
-		s.close()
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
 		s, err = openState(path, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.close()
+		defer func() { _ = s.close() }() // read only from here
 		if !s.seen("a") || !s.seen("b") || s.seen("old") || s.dropped != 0 {
 			t.Fatalf("%v dropped=%d", s.at, s.dropped)
 		}
@@ -64,7 +68,7 @@ func TestBotStateFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.close()
+			defer func() { _ = s.close() }()
 			if !s.seen("a") || len(s.at) != 1 || s.dropped != 1 {
 				t.Fatalf("%v dropped=%d", s.at, s.dropped)
 			}
@@ -89,7 +93,7 @@ func TestBotStateFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.close()
+		defer func() { _ = s.close() }()
 		for i := range 1500 {
 			// The first 1000 are recorded long ago and expire by the rewrite at 1024 lines.
 			at := now.Add(-stateKeep)

@@ -397,8 +397,12 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = f.WriteString("2026-12-04T16:5") // the next record, cut short
-	f.Close()
+	if _, err := f.WriteString("2026-12-04T16:5"); err != nil { // the next record, cut short
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	out2, stop2 := startBot(t, newBot(t, args...))
 	waittest.Until(t, "the redelivery", func() bool { return strings.Contains(out2.String(), "redelivered event="+eventID) })

@@ -93,13 +93,13 @@ func TestNATSConfigIssuesLenderCreds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for m := range batch.Messages() {
-		if string(m.Data()) != "hola" {
-			t.Fatalf("pulled %q", m.Data())
-		}
-		return
+	m, ok := <-batch.Messages()
+	if !ok {
+		t.Fatalf("nothing pulled: %v", batch.Error())
 	}
-	t.Fatalf("nothing pulled: %v", batch.Error())
+	if string(m.Data()) != "hola" {
+		t.Fatalf("pulled %q", m.Data())
+	}
 }
 
 func TestNATSConfigRefusesNonLenders(t *testing.T) {

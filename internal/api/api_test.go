@@ -13,6 +13,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/api/apitest"
 	"github.com/cadena-finance/cadena/internal/auth"
+	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 )
 
 func count(t *testing.T, env *apitest.Env, sql string, args ...any) int {
@@ -252,7 +253,7 @@ func TestEveryRouteChecksRoles(t *testing.T) {
 		auth.RoleSupplier: env.Token(w.Supplier.ID, auth.RoleSupplier),
 		auth.RoleLender:   env.Token(w.Lender.ID, auth.RoleLender),
 	}
-	e := api.New(api.Deps{App: env.App, Pool: env.Pool, Verifier: env.Verifier, Keys: env.Keys, Log: nil})
+	e := api.New(api.Deps{App: env.App, Pool: env.Pool, Idempotency: idempotencydb.New(env.Pool), Verifier: env.Verifier, Keys: env.Keys, Log: nil})
 	seen := map[string]bool{}
 	for _, r := range e.Routes() {
 		key := r.Method + " " + r.Path

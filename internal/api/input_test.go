@@ -144,9 +144,11 @@ func TestBadEscapeIsAProblem(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
-		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target)
+		if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target); err != nil {
+			t.Fatal(err)
+		}
 		head, err := io.ReadAll(bufio.NewReader(conn))
-		conn.Close()
+		_ = conn.Close() // read to the end already
 		if err != nil {
 			t.Fatal(err)
 		}

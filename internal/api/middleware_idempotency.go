@@ -7,15 +7,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+
+	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 )
 
 // idemLease is how long a pending key blocks a duplicate before a crashed
@@ -30,7 +28,7 @@ const idemReplayBody = "cadena.idem_replay_body"
 // key is stored with a hash of the request and replayed to any retry with the
 // same body; a different body answers 422 and a concurrent duplicate 409.
 // Keys are scoped to the caller's party.
-func idempotent(pool *pgxpool.Pool) echo.MiddlewareFunc {
+func idempotent(store *idempotencydb.Store) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := c.Request().Header.Get("Idempotency-Key")
@@ -56,12 +54,12 @@ func idempotent(pool *pgxpool.Pool) echo.MiddlewareFunc {
 			ctx := c.Request().Context()
 			party := actor(c).PartyID
 
-			won, err := claimKey(ctx, pool, party, key, c, hash)
+			won, err := store.Claim(ctx, party, key, c.Request().Method, c.Request().URL.EscapedPath(), hash, idemLease)
 			if err != nil {
 				return err
 			}
 			if !won {
-				return replay(ctx, pool, party, key, hash, c)
+				return replay(ctx, store, party, key, hash, c)
 			}
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
@@ -72,73 +70,37 @@ func idempotent(pool *pgxpool.Pool) echo.MiddlewareFunc {
 			status := c.Response().Status
 			if status >= 500 {
 				// a failure on our side must not pin the key: the retry runs afresh
-				_, _ = bookkeep(context.WithoutCancel(ctx), pool, "DELETE FROM idempotency_keys WHERE party_id = $1 AND key = $2", party, key)
+				_ = store.Release(context.WithoutCancel(ctx), party, key) // at worst the key waits out its lease
 				return nil
 			}
 			stored := rec.buf.Bytes()
 			if b, ok := c.Get(idemReplayBody).([]byte); ok {
 				stored = b
 			}
-			_, err = bookkeep(context.WithoutCancel(ctx), pool, `UPDATE idempotency_keys SET state = 'done', response_status = $3,
-				response_type = $4, response_body = $5 WHERE party_id = $1 AND key = $2`,
-				party, key, status, c.Response().Header().Get(echo.HeaderContentType), stored)
-			return err
+			return store.Complete(context.WithoutCancel(ctx), party, key, status, c.Response().Header().Get(echo.HeaderContentType), stored)
 		}
 	}
 }
 
-// claimKey inserts a pending key, or takes over one whose lease ran out. The
-// path is stored escaped: a decoded %00 would be a NUL, which text refuses.
-func claimKey(ctx context.Context, pool *pgxpool.Pool, party uuid.UUID, key string, c echo.Context, hash []byte) (bool, error) {
-	tag, err := bookkeep(ctx, pool, `INSERT INTO idempotency_keys (party_id, key, method, path, request_hash, state, locked_until)
-		VALUES ($1, $2, $3, $4, $5, 'pending', now() + $6::interval) ON CONFLICT DO NOTHING`,
-		party, key, c.Request().Method, c.Request().URL.EscapedPath(), hash, strconv.Itoa(int(idemLease.Seconds()))+" seconds")
-	if err != nil || tag.RowsAffected() == 1 {
-		return err == nil, err
-	}
-	tag, err = bookkeep(ctx, pool, `UPDATE idempotency_keys SET locked_until = now() + $4::interval
-		WHERE party_id = $1 AND key = $2 AND request_hash = $3 AND state = 'pending' AND locked_until < now()`,
-		party, key, hash, strconv.Itoa(int(idemLease.Seconds()))+" seconds")
-	return err == nil && tag.RowsAffected() == 1, err
-}
-
-func replay(ctx context.Context, pool *pgxpool.Pool, party uuid.UUID, key string, hash []byte, c echo.Context) error {
-	var (
-		stored, body []byte
-		state, ctype string
-		status       *int
-	)
-	err := pool.QueryRow(ctx, `SELECT request_hash, state, response_status, coalesce(response_type, ''), coalesce(response_body, ''::bytea)
-		FROM idempotency_keys WHERE party_id = $1 AND key = $2`, party, key).Scan(&stored, &state, &status, &ctype, &body)
-	if errors.Is(err, pgx.ErrNoRows) { // deleted after a 5xx between our insert and this read
+// replay answers a request whose key another attempt holds or finished.
+func replay(ctx context.Context, store *idempotencydb.Store, party uuid.UUID, key string, hash []byte, c echo.Context) error {
+	st, err := store.Lookup(ctx, party, key)
+	if errors.Is(err, idempotencydb.ErrNotFound) { // deleted after a 5xx between our insert and this read
 		return fail(http.StatusConflict, codeIdemInProgress, "Request in progress", "retry the request")
 	}
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(stored, hash) {
+	if !bytes.Equal(st.RequestHash, hash) {
 		return fail(http.StatusUnprocessableEntity, codeIdemReused, "Idempotency-Key reused",
 			"this key was used with a different request; use a new key for a new request")
 	}
-	if state != "done" || status == nil {
+	if !st.Done {
 		return fail(http.StatusConflict, codeIdemInProgress, "Request in progress",
 			"a request with this key is still being processed; retry later")
 	}
 	c.Response().Header().Set("Idempotent-Replayed", "true")
-	return c.Blob(*status, ctype, body)
-}
-
-// bookkeep writes an idempotency row, in one statement and one round trip.
-// The server gives it a pool whose sessions do not wait for their WAL flush
-// (db.OpenAsyncCommit): the row is visible to concurrent duplicates at once,
-// and the claim is made durable anyway by the business transaction's
-// synchronous commit, which flushes the WAL written before it. Only the final
-// "done" record can be lost in a crash; the retry then re-runs after the
-// lease, and the business rules refuse the repeat (the offer is taken, the
-// party exists). This saves two of the three disk flushes a POST would
-// otherwise wait for.
-func bookkeep(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) (pgconn.CommandTag, error) {
-	return pool.Exec(ctx, sql, args...)
+	return c.Blob(st.Status, st.ContentType, st.Body)
 }
 
 // recorder tees the response so it can be stored.

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,13 +17,15 @@ import (
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/iso20022"
+	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
 
 // Deps is what the API needs from the process.
 type Deps struct {
-	App          *app.App
-	Pool         *pgxpool.Pool
+	App *app.App
+	// Pool is the database, pinged by /readyz.
+	Pool         interface{ Ping(context.Context) error }
 	Verifier     *auth.Verifier
 	Keys         *auth.KeyRing
 	Log          *slog.Logger
@@ -33,10 +34,10 @@ type Deps struct {
 	MaxBatchBytes int64
 	// NATSReady reports whether the NATS connection is up, for /readyz.
 	NATSReady func() bool
-	// Bookkeeping, when set, is a pool whose sessions commit without
-	// waiting for the WAL flush (db.OpenAsyncCommit), for Idempotency-Key
-	// rows; Pool serves otherwise.
-	Bookkeeping *pgxpool.Pool
+	// Idempotency stores the Idempotency-Key rows; the server gives it a
+	// pool whose sessions commit without waiting for the WAL flush
+	// (db.OpenAsyncCommit).
+	Idempotency *idempotencydb.Store
 }
 
 var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -83,11 +84,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/v1/auth/login", h.login)
 
 	v1 := e.Group("/v1", authenticate(d.Verifier, d.App), checkQuery)
-	book := d.Bookkeeping
-	if book == nil {
-		book = d.Pool
-	}
-	idem := idempotent(book)
+	idem := idempotent(d.Idempotency)
 	v1.GET("/me", h.me, allow(anyRole...))
 
 	v1.POST("/parties", h.createParty, allow(operatorOnly...), idem)

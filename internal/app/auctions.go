@@ -174,7 +174,7 @@ func (a *App) GetAuction(ctx context.Context, act Actor, id uuid.UUID) (AuctionV
 // PlaceBid places or improves lenderID's bid. The lender comes from the
 // caller's token (HTTP) or from the NATS subject the bid arrived on, never
 // from a payload. Refusals: offer.ErrAuctionClosed, ErrBidAboveCap,
-// ErrBidOverLimit, ErrBidNotEnrolled, ErrBidNotImprovment.
+// ErrBidOverLimit, ErrBidNotEnrolled, ErrBidNotImprovement.
 func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, spreadBps int) (offer.Bid, error) {
 	var bid offer.Bid
 	err := a.inTx(ctx, func(tx pgx.Tx) error {
@@ -261,14 +261,13 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 	}
 	if best, ok := offer.Best(bids); ok {
 		o, err := a.auctionOffer(ctx, tx, sys, au, invs, best, now)
-		switch {
-		case err == nil:
+		if err == nil {
 			if err := offerdb.InsertOffers(ctx, tx, []offer.Offer{o}); err != nil {
 				return err
 			}
 			au.WinningLender, au.WinningOffer = &best.LenderID, &o.ID
 			ev.WinningLender, ev.WinningSpread, ev.OfferID, ev.Outcome = &best.LenderID, &best.SpreadBps, &o.ID, "awarded"
-		default:
+		} else {
 			ev.Outcome = "not_priced"
 		}
 	}

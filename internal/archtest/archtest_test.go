@@ -36,15 +36,34 @@ func TestDomainImportsNoInfrastructure(t *testing.T) {
 	}
 }
 
-// Handlers reach the database only through app: api imports no store.
+// Handlers reach the database only through app: api imports no domain store.
+// The one store it holds is the Idempotency-Key middleware's, which wraps
+// every POST before any handler runs.
 func TestAPIImportsNoStore(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"internal/api").CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	for _, imp := range strings.Fields(string(out)) {
-		if strings.HasSuffix(imp, "db") && strings.HasPrefix(imp, module) {
+		if strings.HasSuffix(imp, "db") && strings.HasPrefix(imp, module) && imp != module+"internal/platform/idempotencydb" {
 			t.Errorf("internal/api imports store %s", imp)
+		}
+	}
+}
+
+// The edges reach the database through app, and the Idempotency-Key
+// middleware through its store (platform/idempotencydb): neither internal/api
+// nor internal/web imports pgx, not even for an error code.
+func TestEdgesImportNoPgx(t *testing.T) {
+	for _, pkg := range []string{"api", "web"} {
+		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"internal/"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, imp := range strings.Fields(string(out)) {
+			if strings.HasPrefix(imp, "github.com/jackc/pgx") {
+				t.Errorf("internal/%s imports %s", pkg, imp)
+			}
 		}
 	}
 }

@@ -40,9 +40,6 @@ const (
 	RoleLender   Role = "lender"
 )
 
-// Roles lists every valid role, in a stable order.
-func Roles() []Role { return []Role{RoleOperator, RoleBuyer, RoleSupplier, RoleLender} }
-
 // ParseRole accepts only the exact lowercase names: a role arrives from
 // tokens and the database, never from free typing, so no normalising.
 func ParseRole(s string) (Role, error) {

@@ -282,7 +282,7 @@ func writeNewFile(path string, data []byte, perm os.FileMode) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // best effort: the write error is the one to report
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

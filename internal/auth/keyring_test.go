@@ -141,9 +141,15 @@ func TestLoadKeyRingPicksNewestPrivateKey(t *testing.T) {
 	// A retired key newer than every private key must still not sign.
 	writePublic(t, dir, "20270101T000000Z", pubOf(retired))
 	// Files that are not keys are ignored.
-	os.WriteFile(filepath.Join(dir, "README"), []byte("keys"), 0o600)
-	os.WriteFile(filepath.Join(dir, ".tmp.key.pem"), []byte("junk"), 0o600)
-	os.Mkdir(filepath.Join(dir, "..data"), 0o700)
+	for _, err := range []error{
+		os.WriteFile(filepath.Join(dir, "README"), []byte("keys"), 0o600),
+		os.WriteFile(filepath.Join(dir, ".tmp.key.pem"), []byte("junk"), 0o600),
+		os.Mkdir(filepath.Join(dir, "..data"), 0o700),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	ring, err := LoadKeyRing(dir)
 	if err != nil {
@@ -218,7 +224,9 @@ func TestLoadKeyRingErrors(t *testing.T) {
 	}{
 		{"empty dir", func(*testing.T, string) {}, ErrNoKeys},
 		{"not PEM", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, "a"+privateSuffix), []byte("hello"), 0o600)
+			if err := os.WriteFile(filepath.Join(dir, "a"+privateSuffix), []byte("hello"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, ErrInvalidKey},
 		{"wrong PEM type", func(t *testing.T, dir string) {
 			writePEM(t, filepath.Join(dir, "a"+privateSuffix), "EC PRIVATE KEY", okDER)
@@ -231,7 +239,9 @@ func TestLoadKeyRingErrors(t *testing.T) {
 		}, ErrInvalidKey},
 		{"two blocks", func(t *testing.T, dir string) {
 			b := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: okDER})
-			os.WriteFile(filepath.Join(dir, "a"+privateSuffix), append(b, b...), 0o600)
+			if err := os.WriteFile(filepath.Join(dir, "a"+privateSuffix), append(b, b...), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, ErrInvalidKey},
 	}
 	for _, tc := range tests {

@@ -468,7 +468,9 @@ func TestReloadKeepsKeysOnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "broken"+privateSuffix), []byte("x"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "broken"+privateSuffix), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := ring.Reload(); err == nil {
 		t.Fatal("Reload accepted a broken key file")
 	}

@@ -109,7 +109,7 @@ var entries = []Entry{
 	{offer.ErrBidAboveCap, http.StatusUnprocessableEntity, "bid.above_cap", "Spread above the program's maximum spread"},
 	{offer.ErrBidOverLimit, http.StatusConflict, "bid.over_limit", "The auction's face exceeds the lender's available limit"},
 	{offer.ErrBidNotEnrolled, http.StatusNotFound, "bid.not_enrolled", "The lender is not enrolled in the auction's program"},
-	{offer.ErrBidNotImprovment, http.StatusConflict, "bid.not_improved", "A new bid must lower the spread"},
+	{offer.ErrBidNotImprovement, http.StatusConflict, "bid.not_improved", "A new bid must lower the spread"},
 	{financing.ErrNotFound, http.StatusNotFound, "financing.not_found", "Financing not found"},
 	{app.ErrNATSUnavailable, http.StatusServiceUnavailable, "nats.unavailable", "NATS is not configured in this process"},
 	{financing.ErrTransition, http.StatusConflict, "financing.invalid_transition", "The financing cannot make that status change"},

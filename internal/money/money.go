@@ -1,5 +1,8 @@
-// Package money holds currencies, their minor units and the one rounding rule
-// for amounts. It is a leaf: it imports only decimal.
+// Package money holds currencies, their minor units, amount parsing and the
+// one formatter of amounts. It never rounds: an amount with more decimals than
+// its currency is refused (CheckScale). Money is rounded in one place, the
+// pricing engine's discount (docs/pricing.md). It is a leaf: it imports only
+// decimal.
 package money
 
 import (
@@ -135,12 +138,6 @@ func CheckScale(d decimal.Decimal, c Currency) error {
 		return ErrTooManyDecimals
 	}
 	return nil
-}
-
-// RoundToMinor rounds half away from zero to the currency's minor unit. It is
-// the only rounding point for amounts; callers name why they round.
-func RoundToMinor(d decimal.Decimal, c Currency) decimal.Decimal {
-	return d.Round(c.MinorUnits())
 }
 
 // Format renders d with exactly the currency's decimals ("120784.50"), for

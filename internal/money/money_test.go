@@ -47,14 +47,7 @@ func TestParseAmount(t *testing.T) {
 	}
 }
 
-func TestRoundAndFormat(t *testing.T) {
-	d := decimal.RequireFromString("3.335")
-	if got := Format(RoundToMinor(d, MXN), MXN); got != "3.34" {
-		t.Fatalf("got %s", got)
-	}
-	if got := Format(decimal.RequireFromString("-3.335").Round(2), MXN); got != "-3.34" {
-		t.Fatalf("half away from zero: got %s", got)
-	}
+func TestParseCurrencyRefusesUnknown(t *testing.T) {
 	if _, err := ParseCurrency("xxx"); !errors.Is(err, ErrUnknownCurrency) {
 		t.Fatal("unknown currency accepted")
 	}

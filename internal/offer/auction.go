@@ -79,7 +79,7 @@ func (a Auction) CheckBid(spreadBps int, available decimal.Decimal, prev *Bid, n
 	case available.LessThan(a.Face):
 		return ErrBidOverLimit
 	case prev != nil && spreadBps >= prev.SpreadBps:
-		return ErrBidNotImprovment
+		return ErrBidNotImprovement
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func TestBidRulesAndBest(t *testing.T) {
 		{501, avail, nil, t0, ErrBidAboveCap},
 		{300, decimal.RequireFromString("99999.99"), nil, t0, ErrBidOverLimit},
 		{299, avail, prev, t0, nil},
-		{300, avail, prev, t0, ErrBidNotImprovment},
+		{300, avail, prev, t0, ErrBidNotImprovement},
 		{100, avail, nil, t0.Add(time.Hour), ErrAuctionClosed},
 	} {
 		if err := a.CheckBid(c.spread, c.avail, c.prev, c.at); !errors.Is(err, c.err) && (err != nil || c.err != nil) {

@@ -25,6 +25,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
@@ -199,7 +200,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		return fmt.Errorf("offers: %w", err)
 	}
 
-	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Bookkeeping: s.Book, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
+	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Idempotency: idempotencydb.New(s.Book), Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
 		MaxBodyBytes: s.Cfg.MaxBodyBytes, MaxBatchBytes: s.Cfg.MaxBatchBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
 	web.Mount(e, web.Deps{App: s.App, Log: s.Log})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}

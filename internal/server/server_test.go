@@ -162,7 +162,7 @@ func TestEmbeddedPortTakenNamesTheSetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only its port was wanted
 	_, err = natsx.Embedded{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, StoreDir: t.TempDir()}.Start()
 	if err == nil || !strings.Contains(err.Error(), "CADENA_NATS_PORT") || !strings.Contains(err.Error(), "NATS_URL") {
 		t.Fatalf("error %v does not name the settings", err)

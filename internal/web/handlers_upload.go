@@ -55,7 +55,7 @@ func readUpload(c echo.Context) ([]byte, string, validation.Errors) {
 	if err != nil {
 		return nil, "", validation.Errors{{Field: "file", Code: "file_required"}}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	b, err := io.ReadAll(io.LimitReader(f, maxUploadBytes+1))
 	if err != nil || len(b) > maxUploadBytes {
 		return nil, "", validation.Errors{{Field: "file", Code: "file_too_large"}}

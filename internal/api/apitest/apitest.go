@@ -28,6 +28,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 	"github.com/cadena-finance/cadena/internal/program"
 )
@@ -93,7 +94,7 @@ func New(t testing.TB) *Env {
 	}
 	a := &app.App{Pool: pool, Issuer: issuer, PlatformMaxBps: 700}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := api.New(api.Deps{App: a, Pool: pool, Verifier: verifier, Keys: ring, Log: log, MaxBodyBytes: 1 << 20,
+	e := api.New(api.Deps{App: a, Pool: pool, Idempotency: idempotencydb.New(pool), Verifier: verifier, Keys: ring, Log: log, MaxBodyBytes: 1 << 20,
 		NATSReady: func() bool { return true }})
 	srv := httptest.NewUnstartedServer(e)
 	srv.Listener = api.Listener(srv.Listener) // as cadena serve runs it

@@ -84,27 +84,11 @@ func List(ctx context.Context, q db.Querier, v Viewer, offerID uuid.UUID, after 
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (financing.Financing, error) { return scan(r) })
 }
 
-// Reserve adds amount to the lender's exposure under the program, only if it
-// stays within the credit limit; the single guarded UPDATE is atomic, so no
-// interleaving of acceptances can exceed the limit (the table's CHECK is the
-// backstop).
-func Reserve(ctx context.Context, q db.Querier, programID, lenderID uuid.UUID, amount decimal.Decimal) error {
-	tag, err := q.Exec(ctx, `UPDATE program_lenders SET exposure = exposure + $3
-		WHERE program_id = $1 AND lender_id = $2 AND exposure + $3 <= credit_limit`, programID, lenderID, amount)
-	if err == nil && tag.RowsAffected() == 0 {
-		return ErrLimitExceeded
-	}
-	return err
-}
-
 // Release takes amount off the lender's exposure (a failed funding or a repayment).
 func Release(ctx context.Context, q db.Querier, programID, lenderID uuid.UUID, amount decimal.Decimal) error {
 	_, err := q.Exec(ctx, `UPDATE program_lenders SET exposure = exposure - $3 WHERE program_id = $1 AND lender_id = $2`, programID, lenderID, amount)
 	return err
 }
-
-// ErrLimitExceeded: the reservation would take exposure above the credit limit.
-var ErrLimitExceeded = errors.New("exposure would exceed the credit limit")
 
 // ReserveChecked adds amount to the lender's exposure and lets the table's
 // CHECK (exposure <= credit_limit) refuse it, so it can be queued in a batch

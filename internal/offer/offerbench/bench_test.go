@@ -397,7 +397,7 @@ func pgbench(b *testing.B, ctx context.Context) decimal.Decimal {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	name := "cadena_pgbench_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		b.Fatal(err)

@@ -159,7 +159,7 @@ func Get(ctx context.Context, q db.Querier, v Viewer, id uuid.UUID) (offer.Offer
 	b.Queue("SELECT "+offerCols+" FROM offers o WHERE o.id = $3 AND "+offerVisible, v.PartyID, v.Role, id)
 	b.Queue(linesSQL, id)
 	br := q.SendBatch(ctx, b)
-	defer br.Close()
+	defer func() { _ = br.Close() }() // both results are read below, which report their errors
 	o, err := scanOffer(br.QueryRow())
 	if err != nil {
 		return o, err

@@ -30,7 +30,7 @@ func FreePort(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only its port was wanted
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 

@@ -125,7 +125,7 @@ func Migrate(ctx context.Context, url string) (int32, error) {
 	if err != nil {
 		return 0, connectError(cfg.Config, err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }() // the statements report their errors; closing only ends the session
 	m, err := migrate.NewMigrator(ctx, conn, "public.schema_version")
 	if err != nil {
 		return 0, err
@@ -180,7 +180,7 @@ func CreateIfMissing(ctx context.Context, url string) error {
 	if err != nil {
 		return connectError(cfg.Config, err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }() // the statements report their errors; closing only ends the session
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil || exists {
 		return err

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"testing"
 
@@ -20,7 +19,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }()
 	name := "cadena_empty_migrate_test"
 	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
@@ -55,6 +54,6 @@ func TestNumericMapsToDecimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back != "0.10" {
-		t.Fatal(fmt.Sprintf("round trip gave %s", back))
+		t.Fatalf("round trip gave %s", back)
 	}
 }

@@ -107,22 +107,7 @@ func load(dir string, create bool) (*Trust, error) {
 func loadKey(path string, prefix nkeys.PrefixByte, create bool) (nkeys.KeyPair, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
-		kp, err := nkeys.CreatePair(prefix)
-		if err != nil {
-			return nil, err
-		}
-		seed, err := kp.Seed()
-		if err != nil {
-			return nil, err
-		}
-		err = writeNewFile(path, append(seed, '\n'))
-		if !errors.Is(err, fs.ErrExist) {
-			if err != nil {
-				return nil, err
-			}
-			return kp, nil
-		}
-		data, err = os.ReadFile(path) // another process created it first
+		return createKey(path, prefix)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read nats key: %w", err)
@@ -141,6 +126,26 @@ func loadKey(path string, prefix nkeys.PrefixByte, create bool) (nkeys.KeyPair, 
 	return kp, nil
 }
 
+// createKey writes a new key to path, or reads the one another process
+// created there first.
+func createKey(path string, prefix nkeys.PrefixByte) (nkeys.KeyPair, error) {
+	kp, err := nkeys.CreatePair(prefix)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := kp.Seed()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeNewFile(path, append(seed, '\n')); !errors.Is(err, fs.ErrExist) {
+		if err != nil {
+			return nil, err
+		}
+		return kp, nil
+	}
+	return loadKey(path, prefix, false)
+}
+
 // writeNewFile never overwrites: replacing a seed would invalidate every
 // credential signed with it.
 func writeNewFile(path string, data []byte) error {
@@ -156,7 +161,7 @@ func writeNewFile(path string, data []byte) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // best effort: the write error is the one to report
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

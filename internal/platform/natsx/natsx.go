@@ -47,7 +47,7 @@ func (e Embedded) Start() (*server.Server, error) {
 		if l, err := net.Listen("tcp", addr); err != nil {
 			return nil, fmt.Errorf("%w: the embedded NATS server cannot listen on %s (%v); set CADENA_NATS_PORT to a free port, or NATS_URL to use an existing server", ErrPortInUse, addr, err)
 		} else {
-			l.Close()
+			_ = l.Close() // a probe: only whether it could listen matters
 		}
 	}
 	opts := &server.Options{

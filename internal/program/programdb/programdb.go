@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/platform/db"
@@ -57,11 +56,6 @@ const visible = `($2 = 'operator'
 // Get loads a program the viewer may see; any other answers ErrNotFound.
 func Get(ctx context.Context, q db.Querier, v Viewer, id uuid.UUID) (program.Program, error) {
 	return scan(q.QueryRow(ctx, "SELECT "+cols+" FROM programs p WHERE p.id = $3 AND "+visible, v.PartyID, v.Role, id))
-}
-
-// GetForUpdate loads and locks a program without scoping, for the application layer.
-func GetForUpdate(ctx context.Context, q db.Querier, id uuid.UUID) (program.Program, error) {
-	return scan(q.QueryRow(ctx, "SELECT "+cols+" FROM programs p WHERE p.id = $1 FOR UPDATE", id))
 }
 
 // List returns the programs the viewer may see, in id order after the cursor.
@@ -119,20 +113,4 @@ func ListLenders(ctx context.Context, q db.Querier, programID uuid.UUID, only *u
 		err := r.Scan(&l.ProgramID, &l.LenderID, &l.CreditLimit, &l.Exposure, &l.EnrolledAt)
 		return l, err
 	})
-}
-
-// SetLimit changes a lender's credit limit; the table's CHECK keeps it above exposure.
-func SetLimit(ctx context.Context, q db.Querier, programID, lenderID uuid.UUID, limit decimal.Decimal) error {
-	tag, err := q.Exec(ctx, `UPDATE program_lenders SET credit_limit = $3 WHERE program_id = $1 AND lender_id = $2`, programID, lenderID, limit)
-	if err != nil {
-		var ce interface{ SQLState() string }
-		if errors.As(err, &ce) && ce.SQLState() == "23514" {
-			return program.ErrLimitBelowExposure
-		}
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return program.ErrNotFound
-	}
-	return nil
 }
