@@ -22,7 +22,8 @@ build:
 lint: lint-tools
 	@out=$$(gofmt -l cmd internal migrations contracts); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	$(LINT_BIN)/golangci-lint run --config deploy/lint/golangci.yml $(PKGS)
+	@# Parallel runners allowed: CI's make test may run beside another on one machine.
+	$(LINT_BIN)/golangci-lint run --allow-parallel-runners --config deploy/lint/golangci.yml $(PKGS)
 	@dc=$$($(LINT_BIN)/deadcode -test $(PKGS)) || exit 1; \
 	 out=$$(echo "$$dc" | sed -E 's/:[0-9]+:[0-9]+:/:/' | grep -v -x -F -f <(grep -v '^#' deploy/lint/deadcode-allowed.txt)); \
 	 if [ -n "$$out" ]; then echo "deadcode: unreachable from main and the tests (remove it, or use it):"; echo "$$out"; exit 1; fi
