@@ -20,8 +20,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = admin.Close(ctx) }()
-	name := "cadena_empty_migrate_test"
-	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	name := pgtest.UniqueName("cadena_empty_migrate")
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}

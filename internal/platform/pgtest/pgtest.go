@@ -52,7 +52,7 @@ func NewDatabase(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("pgtest: template: %v", err)
 	}
-	name := fmt.Sprintf("cadena_t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, counter.Add(1))
+	name := UniqueName("cadena_t")
 	// CREATE DATABASE ... TEMPLATE fails if another session is connected to the
 	// template, so clones are serialised by the same advisory lock.
 	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(727274)"); err != nil {
@@ -74,6 +74,12 @@ func NewDatabase(t testing.TB) string {
 		_, _ = c.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
 	return WithDatabase(AdminURL(), name)
+}
+
+// UniqueName is a database name no other test, in this run or one beside
+// it on the same server, uses: a fixed name lets one run drop another's.
+func UniqueName(prefix string) string {
+	return fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), time.Now().UnixNano()%1e9, counter.Add(1))
 }
 
 // NewPool is NewDatabase plus an open pool closed at cleanup.
