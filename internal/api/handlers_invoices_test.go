@@ -22,7 +22,16 @@ func init() {
 	eventProducers = append(eventProducers, produceInvoiceEvents)
 }
 
-func day(offset int) string { return time.Now().AddDate(0, 0, offset).Format(time.DateOnly) }
+// day is a date offset days from today in the test programs' time zone
+// (Mexico City), which the rules count from: in UTC the date is a day ahead
+// from 18:00 or 19:00 there until midnight.
+func day(offset int) string {
+	mx, err := time.LoadLocation("America/Mexico_City")
+	if err != nil {
+		panic(err)
+	}
+	return time.Now().In(mx).AddDate(0, 0, offset).Format(time.DateOnly)
+}
 
 func cfdi() string { return strings.ToUpper(uuid.NewString()) }
 

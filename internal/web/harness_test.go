@@ -108,7 +108,16 @@ func (e *env) buyer() app.Actor {
 func cfdi() string { return strings.ToUpper(uuid.NewString()) }
 
 // day is a date dueIn days from today, YYYY-MM-DD.
-func day(dueIn int) string { return time.Now().AddDate(0, 0, dueIn).Format(time.DateOnly) }
+// day is a date dueIn days from today in the test programs' time zone
+// (Mexico City), which the rules count from: in UTC the date is a day ahead
+// from 18:00 or 19:00 there until midnight.
+func day(dueIn int) string {
+	mx, err := time.LoadLocation("America/Mexico_City")
+	if err != nil {
+		panic(err)
+	}
+	return time.Now().In(mx).AddDate(0, 0, dueIn).Format(time.DateOnly)
+}
 
 // publish publishes one invoice from the demo buyer to supplier (tax id).
 func (e *env) publish(supplier, number, amount string, dueIn int) app.InvoiceView {
