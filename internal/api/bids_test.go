@@ -206,7 +206,11 @@ func TestLosersLearnOnlyTheWinningSpread(t *testing.T) {
 		if err := f.env.Pool.QueryRow(context.Background(), "SELECT payload->'data' FROM outbox WHERE subject = $1", subject).Scan(&raw); err != nil {
 			t.Fatalf("%s: %v", subject, err)
 		}
-		_ = json.Unmarshal(raw, v)
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber() // spreads are integers: compared as written, never as floats
+		if err := d.Decode(v); err != nil {
+			t.Fatalf("%s: %v", subject, err)
+		}
 	}
 	if _, ok := lost["winning_lender_id"]; ok {
 		t.Errorf("lost notice names the winner: %v", lost)
@@ -214,7 +218,7 @@ func TestLosersLearnOnlyTheWinningSpread(t *testing.T) {
 	if _, ok := lost["offer_id"]; ok {
 		t.Errorf("lost notice names the offer: %v", lost)
 	}
-	if lost["winning_spread_bps"] != float64(280) || won["winning_lender_id"] != f.w.Lender.ID.String() || won["offer_id"] == nil {
+	if lost["winning_spread_bps"] != json.Number("280") || won["winning_lender_id"] != f.w.Lender.ID.String() || won["offer_id"] == nil {
 		t.Errorf("lost %v, won %v", lost, won)
 	}
 
