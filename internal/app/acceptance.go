@@ -2,13 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
@@ -115,108 +112,96 @@ func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		out, err := a.acceptOnce(ctx, act, o, cal)
-		if !db.IsRetryable(err) || attempt == 4 {
-			return out, err
+	var out []financing.Financing
+	err = a.Tx().InTrips(ctx, func(ctx context.Context, t *db.Trips) (*db.Batch, error) {
+		locked, err := a.lockForAcceptance(ctx, t, act, o)
+		if err != nil {
+			return nil, err
 		}
+		now := a.now()
+		if err := a.checkAcceptable(o, locked, cal, now); err != nil {
+			return nil, err
+		}
+		var ev AcceptedEvent
+		out, ev = buildFinancings(o, now)
+		return a.acceptanceWrites(ctx, act, o, locked, out, ev, now)
+	})
+	switch {
+	case financingdb.IsInvoiceTaken(err):
+		return nil, offer.ErrInvoiceTaken
+	case financingdb.IsLimitExceeded(err):
+		return nil, offer.ErrLimitExceeded
+	case err != nil:
+		return nil, err
 	}
+	return out, nil
 }
 
-func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *calendar.Calendar) ([]financing.Financing, error) {
-	conn, err := a.Pool.Acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Release()
-	committed := false
-	defer func() {
-		if !committed {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	ids := make([]uuid.UUID, len(o.Lines))
-	for i, l := range o.Lines {
-		ids[i] = l.InvoiceID
-	}
-	// Round trip 1: begin, lock the invoices, then the offers on them, and
-	// read the fixing the offer must still match.
-	locks := &pgx.Batch{}
-	locks.Queue("BEGIN")
-	locks.Queue(db.GenericPlans) // every statement here reaches its rows by key
-	isql, iargs := invoicedb.ByIDsQuery(invoiceViewer(act), ids)
-	locks.Queue(isql, iargs...)
-	osql, oargs := offerdb.LockOnInvoicesQuery(offerViewer(act), ids)
-	locks.Queue(osql, oargs...)
-	fsql, fargs := refratedb.LatestOnOrBeforeQuery(o.ReferenceIndex, o.ValueDate)
-	locks.Queue(fsql, fargs...)
-	br := conn.SendBatch(ctx, locks)
-	_, err = br.Exec()
-	if err == nil {
-		_, err = br.Exec()
-	}
-	var invs []invoice.Invoice
-	if err == nil {
-		var rows pgx.Rows
-		if rows, err = br.Query(); err == nil {
-			invs, err = invoicedb.ScanInvoices(rows)
-		}
-	}
-	var onInvoices []offer.Offer
-	if err == nil {
-		var rows pgx.Rows
-		if rows, err = br.Query(); err == nil {
-			onInvoices, err = offerdb.ScanOffers(rows)
-		}
-	}
-	var fix refrate.Rate
-	if err == nil {
-		fix, err = refratedb.ScanLatest(br.QueryRow())
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	// The offer and its siblings, open offers on the same invoices that
-	// this acceptance supersedes.
+// lockedForAcceptance is what the first round trip of an acceptance reads
+// under its locks.
+type lockedForAcceptance struct {
+	invoices   []invoice.Invoice
+	onInvoices []offer.Offer // the offer and every other offer on its invoices
+	fixing     refrate.Rate
+}
+
+// lockForAcceptance is round trip 1: begin, lock the offer's invoices, then
+// the offers on them, and read the fixing the offer must still match.
+func (a *App) lockForAcceptance(ctx context.Context, t *db.Trips, act Actor, o offer.Offer) (lockedForAcceptance, error) {
+	var l lockedForAcceptance
+	b := &db.Batch{}
+	_, _ = b.Exec(ctx, db.GenericPlans) // every statement here reaches its rows by key; a queued error comes from Send
+	invoicedb.QueueLockByIDs(b, invoiceViewer(act), o.InvoiceIDs(), &l.invoices)
+	offerdb.QueueLockOnInvoices(b, offerViewer(act), o.InvoiceIDs(), &l.onInvoices)
+	refratedb.QueueLatestOnOrBefore(b, o.ReferenceIndex, o.ValueDate, &l.fixing)
+	return l, t.Send(ctx, b)
+}
+
+// checkAcceptable re-checks the offer against what is locked: still open
+// and unexpired, the fixing fresh and unchanged, and every invoice still
+// available with the payable amount it was priced on.
+func (a *App) checkAcceptable(o offer.Offer, l lockedForAcceptance, cal *calendar.Calendar, now time.Time) error {
 	cur, found := offer.Offer{}, false
-	var siblings []uuid.UUID
-	for _, x := range onInvoices {
-		switch {
-		case x.ID == o.ID:
+	for _, x := range l.onInvoices {
+		if x.ID == o.ID {
 			cur, found = x, true
-		case x.Status == offer.StatusOpen:
-			siblings = append(siblings, x.ID)
 		}
 	}
 	if !found {
-		return nil, offer.ErrNotFound
+		return offer.ErrNotFound
 	}
-	now := a.now()
 	if err := cur.Acceptable(now); err != nil {
-		return nil, err
+		return err
 	}
-	if err := refrate.CheckFresh(fix, o.ValueDate, cal, a.maxRateAge()); err != nil {
-		return nil, err
+	if err := refrate.CheckFresh(l.fixing, o.ValueDate, cal, a.maxRateAge()); err != nil {
+		return err
 	}
-	if !fix.Date.Equal(o.ReferenceDate) || !fix.Percent.Equal(o.ReferenceRate) {
-		return nil, offer.ErrRepriced
+	if !l.fixing.Date.Equal(o.ReferenceDate) || !l.fixing.Percent.Equal(o.ReferenceRate) {
+		return offer.ErrRepriced
 	}
-	want := invoice.Published
-	if o.Source == offer.SourceAuction {
-		want = invoice.Offered
+	if len(l.invoices) != len(o.Lines) {
+		return offer.ErrInvoiceTaken
 	}
-	if len(invs) != len(o.Lines) {
-		return nil, offer.ErrInvoiceTaken
-	}
-	for i, inv := range invs {
+	want := availableFor(o)
+	for i, inv := range l.invoices {
 		if inv.Status != want || !inv.Payable().Equal(o.Lines[i].Face) || inv.Status.To(invoice.Offered) != nil && inv.Status.To(invoice.Financed) != nil {
-			return nil, offer.ErrInvoiceTaken
+			return offer.ErrInvoiceTaken
 		}
 	}
+	return nil
+}
 
+// availableFor is the status an offer's invoices wait in: published for a
+// quote, offered for an auction's offer.
+func availableFor(o offer.Offer) invoice.Status {
+	if o.Source == offer.SourceAuction {
+		return invoice.Offered
+	}
+	return invoice.Published
+}
+
+// buildFinancings is the offer's financings, one per line, and their event.
+func buildFinancings(o offer.Offer, now time.Time) ([]financing.Financing, AcceptedEvent) {
 	out := make([]financing.Financing, len(o.Lines))
 	ev := AcceptedEvent{OfferID: o.ID, Source: o.Source, ProgramID: o.ProgramID, LenderID: o.LenderID, SupplierID: o.SupplierID,
 		BuyerID: o.BuyerID, Currency: string(o.Currency), Face: formatAmount(o.Face, o.Currency), Discount: formatAmount(o.Discount, o.Currency),
@@ -232,122 +217,40 @@ func (a *App) acceptOnce(ctx context.Context, act Actor, o offer.Offer, cal *cal
 			Discount: formatAmount(l.Discount, o.Currency), Net: formatAmount(l.Net, o.Currency), Maturity: civil(l.Maturity),
 			SpreadBps: l.SpreadBps, AllInRate: pricing.FormatPercent(l.AllInRate), EffectiveRate: pricing.FormatPercent(l.EffectiveRate)}
 	}
+	return out, ev
+}
 
-	// Round trip 2: every write, then COMMIT; the first error aborts the rest.
-	q := queued{b: &pgx.Batch{}}
-	if err := financingdb.Insert(ctx, q, out); err != nil {
+// acceptanceWrites is round trip 2, sent with the COMMIT: every write; the
+// first error aborts the rest. The exposure UPDATE comes last (see AcceptOffer).
+func (a *App) acceptanceWrites(ctx context.Context, act Actor, o offer.Offer, l lockedForAcceptance, out []financing.Financing, ev AcceptedEvent, now time.Time) (*db.Batch, error) {
+	w := &db.Batch{}
+	if err := financingdb.Insert(ctx, w, out); err != nil {
 		return nil, err
 	}
 	path := []invoice.Status{invoice.Offered, invoice.Financed}
-	if want == invoice.Published { // a quote passes through offered (the supplier took it), so the history shows both
+	if availableFor(o) == invoice.Published { // a quote passes through offered (the supplier took it), so the history shows both
 		path = []invoice.Status{invoice.Published, invoice.Offered, invoice.Financed}
 	}
-	if err := invoicedb.MoveAll(ctx, q, ids, path, act.Subject, now); err != nil {
+	if err := invoicedb.MoveAll(ctx, w, o.InvoiceIDs(), path, act.Subject, now); err != nil {
 		return nil, err
 	}
-	if err := offerdb.Accept(ctx, q, o.ID, siblings, now); err != nil {
-		return nil, err
-	}
-	if err := a.emitAccepted(ctx, q, ev); err != nil {
-		return nil, err
-	}
-	if err := financingdb.ReserveChecked(ctx, q, o.ProgramID, o.LenderID, o.Face); err != nil {
-		return nil, err
-	}
-	q.b.Queue("COMMIT")
-	err = sendQueued(ctx, conn, q.b)
-	switch {
-	case financingdb.IsInvoiceTaken(err):
-		return nil, offer.ErrInvoiceTaken
-	case financingdb.IsLimitExceeded(err):
-		return nil, offer.ErrLimitExceeded
-	case err != nil:
-		return nil, err
-	}
-	committed = true
-	a.committed()
-	return out, nil
-}
-
-// inOneTrip runs the writes fn queues as one transaction sent in one round
-// trip, for writes that need no answer before the commit.
-func (a *App) inOneTrip(ctx context.Context, fn func(queued) error) error {
-	q := queued{b: &pgx.Batch{}}
-	q.b.Queue("BEGIN")
-	if err := fn(q); err != nil {
-		return err
-	}
-	q.b.Queue("COMMIT")
-	conn, err := a.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if err := sendQueued(ctx, conn, q.b); err != nil {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
-	}
-	a.committed()
-	return nil
-}
-
-// sendQueued runs a batch on conn in one round trip and returns its first
-// error; the statements after a failed one do not run.
-func sendQueued(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch) error {
-	res := conn.SendBatch(ctx, b)
-	var err error
-	for range b.Len() {
-		if _, e := res.Exec(); e != nil && err == nil {
-			err = e
+	var siblings []uuid.UUID // open offers on the same invoices, which this acceptance supersedes
+	for _, x := range l.onInvoices {
+		if x.ID != o.ID && x.Status == offer.StatusOpen {
+			siblings = append(siblings, x.ID)
 		}
 	}
-	if cerr := res.Close(); err == nil {
-		err = cerr
+	if err := offerdb.Accept(ctx, w, o.ID, siblings, now); err != nil {
+		return nil, err
 	}
-	return err
-}
-
-// queued is a db.Querier that queues writes into one batch instead of
-// running them, so stores' write functions can be sent with their COMMIT in
-// one round trip. Their errors surface when the batch runs; reads fail.
-type queued struct{ b *pgx.Batch }
-
-var errQueuedRead = errors.New("app: no reads through a queued batch")
-
-func (q queued) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	q.b.Queue(sql, args...)
-	return pgconn.CommandTag{}, nil
-}
-
-func (q queued) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, errQueuedRead }
-
-func (q queued) QueryRow(context.Context, string, ...any) pgx.Row { return errRow{} }
-
-func (q queued) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
-	return 0, errQueuedRead
-}
-
-func (q queued) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
-	for _, qq := range b.QueuedQueries {
-		q.b.Queue(qq.SQL, qq.Arguments...)
+	if err := a.emitAccepted(ctx, w, ev); err != nil {
+		return nil, err
 	}
-	return queuedResults{}
+	return w, financingdb.ReserveChecked(ctx, w, o.ProgramID, o.LenderID, o.Face)
 }
-
-type errRow struct{}
-
-func (errRow) Scan(...any) error { return errQueuedRead }
-
-type queuedResults struct{}
-
-func (queuedResults) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, nil }
-func (queuedResults) Query() (pgx.Rows, error)         { return nil, errQueuedRead }
-func (queuedResults) QueryRow() pgx.Row                { return errRow{} }
-func (queuedResults) Close() error                     { return nil }
-func (queuedResults) Tx() pgx.Tx                       { return nil }
 
 // emitAccepted writes the acceptance's event and the parties' copies in one statement.
-func (a *App) emitAccepted(ctx context.Context, tx db.Querier, ev AcceptedEvent) error {
+func (a *App) emitAccepted(ctx context.Context, tx db.Execer, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
 	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }

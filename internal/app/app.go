@@ -80,26 +80,18 @@ func (a *App) now() time.Time {
 	return time.Now()
 }
 
-// inTx runs fn in a read-committed transaction with retry on serialization failures.
-func (a *App) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	err := db.InTx(ctx, a.Pool, pgx.TxOptions{}, fn)
-	if err == nil {
-		a.committed()
-	}
-	return err
-}
+// Tx is the one transaction runner (db.Runner) over the pool, waking the
+// outbox relay after each commit.
+func (a *App) Tx() db.Runner { return db.Runner{Pool: a.Pool, Committed: a.Committed} }
 
-func (a *App) committed() {
-	if a.Committed != nil {
-		a.Committed()
-	}
-}
+// inTx runs fn in a READ COMMITTED transaction through the runner.
+func (a *App) inTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
 
 // emit adds an event of type typ to the outbox in tx, on its own subject,
 // and a routed copy on each party subject in copies (event.ForLender,
 // event.ForParty), in one statement. With emitOnlyTo it is the one way an
 // event fans out to its parties.
-func (a *App) emit(ctx context.Context, tx db.Querier, typ string, data any, copies ...string) error {
+func (a *App) emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
 	e, err := event.New(typ, data, a.now())
 	if err != nil {
 		return err
@@ -109,7 +101,7 @@ func (a *App) emit(ctx context.Context, tx db.Querier, typ string, data any, cop
 
 // emitOnlyTo adds only the parties' copies of an event, for news that is
 // theirs alone (a lender's own bid, its won or lost auction).
-func (a *App) emitOnlyTo(ctx context.Context, tx db.Querier, typ string, data any, subjects ...string) error {
+func (a *App) emitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
 	e, err := event.New(typ, data, a.now())
 	if err != nil {
 		return err

@@ -292,14 +292,16 @@ func (a *App) Quote(ctx context.Context, act Actor, ids []uuid.UUID) (QuoteResul
 	}
 	offer.SortByNet(out.Offers)
 	out.Fixing = b.fix
-	err = a.inOneTrip(ctx, func(q queued) error {
-		if err := offerdb.AsyncCommit(ctx, q); err != nil {
-			return err
+	// One round trip: BEGIN, the inserts and COMMIT.
+	err = a.Tx().InTrips(ctx, func(ctx context.Context, _ *db.Trips) (*db.Batch, error) {
+		w := &db.Batch{}
+		if err := offerdb.AsyncCommit(ctx, w); err != nil {
+			return nil, err
 		}
-		if _, err := q.Exec(ctx, db.GenericPlans); err != nil { // inserts from arrays: planned once
-			return err
+		if _, err := w.Exec(ctx, db.GenericPlans); err != nil { // inserts from arrays: planned once
+			return nil, err
 		}
-		return offerdb.InsertOffers(ctx, q, out.Offers)
+		return w, offerdb.InsertOffers(ctx, w, out.Offers)
 	})
 	return out, err
 }

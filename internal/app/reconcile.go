@@ -13,7 +13,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
 	"github.com/cadena-finance/cadena/internal/ledger/ledgerdb"
 	"github.com/cadena-finance/cadena/internal/money"
-	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/settlement"
 	"github.com/cadena-finance/cadena/internal/settlement/settlementdb"
 )
@@ -48,7 +47,7 @@ func (a *App) ReconcileFinancings(ctx context.Context, ids []uuid.UUID) (Reconci
 
 func (a *App) reconcile(ctx context.Context, only []uuid.UUID) (Reconciliation, error) {
 	var out Reconciliation
-	err := db.InTx(ctx, a.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := a.Tx().InSnapshot(ctx, func(tx pgx.Tx) error {
 		out = Reconciliation{}
 		var err error
 		if out.TrialBalance, err = trialBalance(ctx, tx); err != nil {

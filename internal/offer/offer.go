@@ -169,6 +169,15 @@ type Line struct {
 	EffectiveRate decimal.Decimal // effective annual rate, a fraction (pricing.Quote)
 }
 
+// InvoiceIDs are the offer's invoices, in the order of its lines.
+func (o Offer) InvoiceIDs() []uuid.UUID {
+	ids := make([]uuid.UUID, len(o.Lines))
+	for i, l := range o.Lines {
+		ids[i] = l.InvoiceID
+	}
+	return ids
+}
+
 // Acceptable checks an offer at the instant of acceptance.
 func (o Offer) Acceptable(now time.Time) error {
 	if o.Status != StatusOpen {

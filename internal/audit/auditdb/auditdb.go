@@ -22,7 +22,7 @@ const chainLock int64 = 0x636164656e61 // "cadena"
 // chain lock is held until that transaction ends, so appends from
 // concurrent transactions queue rather than fork; call Append late in the
 // transaction to keep the queue short. Under REPEATABLE READ or SERIALIZABLE
-// a concurrent append surfaces as a serialization failure, which db.InTx retries.
+// a concurrent append surfaces as a serialization failure, which the transaction runner (db.Runner) retries.
 func Append(ctx context.Context, q db.Querier, r audit.Record) (audit.Record, error) {
 	recs, err := AppendAll(ctx, q, []audit.Record{r})
 	if err != nil {

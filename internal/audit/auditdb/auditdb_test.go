@@ -41,7 +41,7 @@ func appendN(t *testing.T, pool *pgxpool.Pool, n int) []audit.Record {
 	t.Helper()
 	out := make([]audit.Record, 0, n)
 	for i := range n {
-		err := db.InTx(context.Background(), pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		err := db.Runner{Pool: pool}.InTx(context.Background(), func(tx pgx.Tx) error {
 			r, err := auditdb.Append(context.Background(), tx, record(i))
 			if err == nil {
 				out = append(out, r)
@@ -79,7 +79,7 @@ func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				err := db.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+				err := db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
 					// Some business work before the append, as in a real transaction.
 					if _, err := tx.Exec(ctx, "SELECT pg_sleep(0.001)"); err != nil {
 						return err

@@ -20,7 +20,7 @@ import (
 var ErrInvoiceTaken = errors.New("the invoice already has a live financing")
 
 // Insert stores new financings in one statement.
-func Insert(ctx context.Context, q db.Querier, fs []financing.Financing) error {
+func Insert(ctx context.Context, q db.Execer, fs []financing.Financing) error {
 	n := len(fs)
 	ids, offers, invs := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
 	face, disc, net := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
@@ -93,7 +93,7 @@ func Release(ctx context.Context, q db.Querier, programID, lenderID uuid.UUID, a
 // ReserveChecked adds amount to the lender's exposure and lets the table's
 // CHECK (exposure <= credit_limit) refuse it, so it can be queued in a batch
 // whose error is read later: check IsLimitExceeded on that error.
-func ReserveChecked(ctx context.Context, q db.Querier, programID, lenderID uuid.UUID, amount decimal.Decimal) error {
+func ReserveChecked(ctx context.Context, q db.Execer, programID, lenderID uuid.UUID, amount decimal.Decimal) error {
 	_, err := q.Exec(ctx, `UPDATE program_lenders SET exposure = exposure + $3 WHERE program_id = $1 AND lender_id = $2`, programID, lenderID, amount)
 	return err
 }

@@ -27,23 +27,22 @@ func ByIDs(ctx context.Context, q db.Querier, v Viewer, ids []uuid.UUID, lock bo
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (invoice.Invoice, error) { return scan(r) })
 }
 
-// ByIDsQuery is ByIDs with lock as SQL and arguments, for a caller that
-// pipelines it with other statements in one round trip; read the rows with ScanInvoices.
-func ByIDsQuery(v Viewer, ids []uuid.UUID) (string, []any) {
+// QueueLockByIDs queues on b ByIDs with lock, for a caller that pipelines
+// it with other statements in one round trip; into is filled when b is sent.
+func QueueLockByIDs(b *db.Batch, v Viewer, ids []uuid.UUID, into *[]invoice.Invoice) {
 	args := []any{ids}
-	return "SELECT " + cols + " FROM invoices i WHERE i.id = ANY($1) AND " + v.where(&args) + " ORDER BY i.id FOR UPDATE OF i", args
-}
-
-// ScanInvoices reads the rows of ByIDsQuery.
-func ScanInvoices(rows pgx.Rows) ([]invoice.Invoice, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (invoice.Invoice, error) { return scan(r) })
+	sql := "SELECT " + cols + " FROM invoices i WHERE i.id = ANY($1) AND " + v.where(&args) + " ORDER BY i.id FOR UPDATE OF i"
+	b.QueueRows(sql, args, func(rows pgx.Rows) (err error) {
+		*into, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (invoice.Invoice, error) { return scan(r) })
+		return err
+	})
 }
 
 // MoveAll moves locked invoices, each already checked by invoice.Status.To,
 // along path (from its first status to its last, through each in between)
 // and records every step: two statements whatever the count of invoices or
 // steps, so a caller can queue them in a batch.
-func MoveAll(ctx context.Context, q db.Querier, ids []uuid.UUID, path []invoice.Status, actor string, at time.Time) error {
+func MoveAll(ctx context.Context, q db.Execer, ids []uuid.UUID, path []invoice.Status, actor string, at time.Time) error {
 	from, to := string(path[0]), string(path[len(path)-1])
 	if _, err := q.Exec(ctx, "UPDATE invoices SET status = $3, updated_at = $4 WHERE id = ANY($1) AND status = $2", ids, from, to, at); err != nil {
 		return err

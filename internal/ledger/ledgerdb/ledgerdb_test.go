@@ -62,7 +62,7 @@ func (w world) financing(c money.Currency) ledger.Financing {
 
 func post(t *testing.T, pool *pgxpool.Pool, es ...ledger.Entry) {
 	t.Helper()
-	err := db.InTx(context.Background(), pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err := db.Runner{Pool: pool}.InTx(context.Background(), func(tx pgx.Tx) error {
 		for _, e := range es {
 			if err := ledgerdb.Post(context.Background(), tx, e); err != nil {
 				return err
@@ -126,7 +126,7 @@ func TestPostRoundTripAndIdempotency(t *testing.T) {
 		t.Fatalf("replay added lines: %d -> %d", lines, n)
 	}
 	changed := ok(ledger.Repayment(repay.ID, f, amt("99999.99"), repay.At))
-	err = db.InTx(ctx, w.pool, pgx.TxOptions{}, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, changed) })
+	err = db.Runner{Pool: w.pool}.InTx(ctx, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, changed) })
 	if !errors.Is(err, ledger.ErrEntryConflict) {
 		t.Fatalf("same id, other content: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestPostRoundTripAndIdempotency(t *testing.T) {
 	swapped.Buyer, swapped.Lender = f.Lender, f.Buyer
 	for _, g := range []ledger.Financing{stranger, swapped} {
 		e := ok(ledger.Repayment(uuid.Must(uuid.NewV7()), g, amt("1.00"), t0))
-		err = db.InTx(ctx, w.pool, pgx.TxOptions{}, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
+		err = db.Runner{Pool: w.pool}.InTx(ctx, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
 		if !errors.Is(err, ledger.ErrAccountOwner) {
 			t.Fatalf("wrong owner: %v", err)
 		}
@@ -189,7 +189,7 @@ func TestReversals(t *testing.T) {
 	post(t, w.pool, funding, rev)
 	post(t, w.pool, rev) // idempotent
 	postErr := func(e ledger.Entry) error {
-		return db.InTx(ctx, w.pool, pgx.TxOptions{}, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
+		return db.Runner{Pool: w.pool}.InTx(ctx, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
 	}
 	if err := postErr(ok(ledger.Reverse(funding, t0.Add(2*time.Hour)))); !errors.Is(err, ledger.ErrAlreadyReversed) {
 		t.Fatalf("second reversal: %v", err)
@@ -563,7 +563,7 @@ func TestConcurrentPosts(t *testing.T) {
 			f := w.financing(money.MXN)
 			e, err := ledger.Funding(uuid.Must(uuid.NewV7()), f, amt("100.00"), amt("98.00"), t0)
 			if err == nil {
-				err = db.InTx(ctx, w.pool, pgx.TxOptions{}, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
+				err = db.Runner{Pool: w.pool}.InTx(ctx, func(tx pgx.Tx) error { return ledgerdb.Post(ctx, tx, e) })
 			}
 			errs <- err
 		}()

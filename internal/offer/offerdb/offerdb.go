@@ -90,18 +90,15 @@ func QuotingLenders(ctx context.Context, q db.Querier, programID uuid.UUID, now 
 	})
 }
 
-// InsertOffers stores offers with their lines in one round trip.
-func InsertOffers(ctx context.Context, q db.Querier, offers []offer.Offer) error {
-	b := &pgx.Batch{}
+// InsertOffers stores offers with their lines: one statement an offer and
+// one for all the lines, queued in one round trip when q is a db.Batch.
+func InsertOffers(ctx context.Context, q db.Execer, offers []offer.Offer) error {
 	for _, o := range offers {
-		b.Queue(`INSERT INTO offers (id, source, auction_id, program_id, lender_id, supplier_id, buyer_id, currency, spread_bps,
+		if _, err := q.Exec(ctx, `INSERT INTO offers (id, source, auction_id, program_id, lender_id, supplier_id, buyer_id, currency, spread_bps,
 			reference_index, reference_date, reference_rate, value_date, face, discount, net, status, expires_at, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
 			o.ID, o.Source, o.AuctionID, o.ProgramID, o.LenderID, o.SupplierID, o.BuyerID, string(o.Currency), o.SpreadBps,
-			o.ReferenceIndex, o.ReferenceDate, o.ReferenceRate, o.ValueDate, o.Face, o.Discount, o.Net, o.Status, o.ExpiresAt, o.CreatedAt)
-	}
-	if b.Len() > 0 {
-		if err := q.SendBatch(ctx, b).Close(); err != nil {
+			o.ReferenceIndex, o.ReferenceDate, o.ReferenceRate, o.ValueDate, o.Face, o.Discount, o.Net, o.Status, o.ExpiresAt, o.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -205,26 +202,29 @@ func List(ctx context.Context, q db.Querier, v Viewer, status string, after uuid
 // Accept marks the offer keep accepted and the offers in supersede (its
 // open siblings, locked by LockOnInvoicesQuery) superseded, in one
 // statement by primary key.
-func Accept(ctx context.Context, q db.Querier, keep uuid.UUID, supersede []uuid.UUID, at time.Time) error {
+func Accept(ctx context.Context, q db.Execer, keep uuid.UUID, supersede []uuid.UUID, at time.Time) error {
 	_, err := q.Exec(ctx, `UPDATE offers SET status = CASE WHEN id = $1 THEN 'accepted' ELSE 'superseded' END, updated_at = $3
 		WHERE id = $1 OR id = ANY($2)`, keep, supersede, at)
 	return err
 }
 
-// LockOnInvoicesQuery locks, in id order, every offer the viewer may see on
-// any of the invoices, as SQL and arguments for a caller that pipelines it;
-// read the rows with ScanOffers. The offers are found through the lines'
-// invoice index and fetched by primary key with no status condition: one on
-// status let the planner combine the small partial index of open offers
-// with the key, and with statistics that lag a burst of quotes it read every
-// open offer on the platform for each acceptance.
-func LockOnInvoicesQuery(v Viewer, invoiceIDs []uuid.UUID) (string, []any) {
-	return "SELECT " + offerCols + " FROM offers o WHERE o.id = ANY(ARRAY(SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($3))) AND " +
-		offerVisible + " ORDER BY o.id FOR UPDATE", []any{v.PartyID, v.Role, invoiceIDs}
+// QueueLockOnInvoices queues on b the locking, in id order, of every offer
+// the viewer may see on any of the invoices; into is filled when b is sent.
+// The offers are found through the lines' invoice index and fetched by
+// primary key with no status condition: one on status let the planner
+// combine the small partial index of open offers with the key, and with
+// statistics that lag a burst of quotes it read every open offer on the
+// platform for each acceptance.
+func QueueLockOnInvoices(b *db.Batch, v Viewer, invoiceIDs []uuid.UUID, into *[]offer.Offer) {
+	b.QueueRows("SELECT "+offerCols+" FROM offers o WHERE o.id = ANY(ARRAY(SELECT offer_id FROM offer_lines WHERE invoice_id = ANY($3))) AND "+
+		offerVisible+" ORDER BY o.id FOR UPDATE", []any{v.PartyID, v.Role, invoiceIDs}, func(rows pgx.Rows) (err error) {
+		*into, err = scanOffers(rows)
+		return err
+	})
 }
 
-// ScanOffers reads the rows of LockOnInvoicesQuery.
-func ScanOffers(rows pgx.Rows) ([]offer.Offer, error) {
+// scanOffers reads offer rows (without their lines).
+func scanOffers(rows pgx.Rows) ([]offer.Offer, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (offer.Offer, error) { return scanOffer(r) })
 }
 
@@ -232,7 +232,7 @@ func ScanOffers(rows pgx.Rows) ([]offer.Offer, error) {
 // WAL flush. Only for quotes: a crash can lose offers made in the last few
 // milliseconds, which then answer 404 and are asked for again; nothing is
 // financed or reserved by a quote, and acceptance commits synchronously.
-func AsyncCommit(ctx context.Context, q db.Querier) error {
+func AsyncCommit(ctx context.Context, q db.Execer) error {
 	_, err := q.Exec(ctx, "SET LOCAL synchronous_commit = off")
 	return err
 }
@@ -248,7 +248,7 @@ func ExpireDue(ctx context.Context, tx pgx.Tx, now time.Time, limit int) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	all, err := ScanOffers(rows)
+	all, err := scanOffers(rows)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -139,19 +139,6 @@ func Migrate(ctx context.Context, url string) (int32, error) {
 	return m.GetCurrentVersion(ctx)
 }
 
-// InTx runs fn in a transaction, committing on nil and rolling back otherwise.
-// Serialization failures (40001) and deadlocks (40P01) are retried a few times.
-func InTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = pgx.BeginTxFunc(ctx, pool, opts, fn)
-		if !IsRetryable(err) {
-			return err
-		}
-	}
-	return err
-}
-
 // IsRetryable reports a serialization failure or deadlock.
 func IsRetryable(err error) bool {
 	var pgErr *pgconn.PgError

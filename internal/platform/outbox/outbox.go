@@ -15,8 +15,9 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/db"
 )
 
-// Add stores events in the same transaction as the state change they describe.
-func Add(ctx context.Context, q db.Querier, events ...event.Event) error {
+// Add stores events in the same transaction as the state change they
+// describe, in one statement, so it can be queued on a db.Batch.
+func Add(ctx context.Context, q db.Execer, events ...event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -37,19 +38,6 @@ func Add(ctx context.Context, q db.Querier, events ...event.Event) error {
 	}
 	// A routed copy (a party's own subject) is written as audited: its event
 	// is audited once, under its type, and the auditor need not touch the copy.
-	if len(events) > 64 { // COPY is far cheaper for bulk publication
-		now := time.Now()
-		rows := make([][]any, len(events))
-		for i := range events {
-			var audited *time.Time
-			if routed[i] {
-				audited = &now
-			}
-			rows[i] = []any{ids[i], subjects[i], payloads[i], string(actor), audited}
-		}
-		_, err := q.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"event_id", "subject", "payload", "actor", "audited_at"}, pgx.CopyFromRows(rows))
-		return err
-	}
 	// One statement for an event and its routed copies: a round of parsing
 	// and executing per row cost more than the rows themselves.
 	_, err = q.Exec(ctx, `INSERT INTO outbox (event_id, subject, payload, actor, audited_at)

@@ -40,18 +40,21 @@ func Put(ctx context.Context, q db.Querier, r refrate.Rate) (created bool, previ
 
 // LatestOnOrBefore is the fixing a quote on day uses.
 func LatestOnOrBefore(ctx context.Context, q db.Querier, index string, day time.Time) (refrate.Rate, error) {
-	sql, args := LatestOnOrBeforeQuery(index, day)
-	return ScanLatest(q.QueryRow(ctx, sql, args...))
+	return scanLatest(q.QueryRow(ctx, latestSQL, index, day))
 }
 
-// LatestOnOrBeforeQuery is LatestOnOrBefore as SQL and arguments, for a
-// caller that pipelines it; read the row with ScanLatest.
-func LatestOnOrBeforeQuery(index string, day time.Time) (string, []any) {
-	return "SELECT " + cols + " FROM reference_rates WHERE rate_index = $1 AND rate_date <= $2 ORDER BY rate_date DESC LIMIT 1", []any{index, day}
+// QueueLatestOnOrBefore queues LatestOnOrBefore on b, for a caller that
+// pipelines it; into is filled when b is sent.
+func QueueLatestOnOrBefore(b *db.Batch, index string, day time.Time, into *refrate.Rate) {
+	b.QueueRow(latestSQL, []any{index, day}, func(row pgx.Row) (err error) {
+		*into, err = scanLatest(row)
+		return err
+	})
 }
 
-// ScanLatest reads the row of LatestOnOrBeforeQuery.
-func ScanLatest(row pgx.Row) (refrate.Rate, error) {
+const latestSQL = "SELECT " + cols + " FROM reference_rates WHERE rate_index = $1 AND rate_date <= $2 ORDER BY rate_date DESC LIMIT 1"
+
+func scanLatest(row pgx.Row) (refrate.Rate, error) {
 	r, err := scan(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, refrate.ErrNone
