@@ -13,7 +13,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 )
 
-
 func newRunner(t *testing.T) (db.Runner, *atomic.Int32) {
 	t.Helper()
 	pool, _ := pgtest.NewPool(t)
