@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
@@ -94,14 +93,14 @@ func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]
 	if err := mayAcceptOffer(act); err != nil {
 		return nil, err
 	}
-	o, err := offerdb.Get(ctx, a.Pool, offerViewer(act), offerID)
+	o, err := offerdb.Get(ctx, a.Pool, OfferViewer(act), offerID)
 	if err != nil {
 		return nil, err
 	}
-	if err := o.Acceptable(a.now()); err != nil {
+	if err := o.Acceptable(a.Clock()); err != nil {
 		return nil, err // fail fast before taking any lock
 	}
-	p, err := a.programOf(ctx, o.ProgramID)
+	p, err := a.ProgramOf(ctx, o.ProgramID)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +117,7 @@ func (a *App) AcceptOffer(ctx context.Context, act Actor, offerID uuid.UUID) ([]
 		if err != nil {
 			return nil, err
 		}
-		now := a.now()
+		now := a.Clock()
 		if err := a.checkAcceptable(o, locked, cal, now); err != nil {
 			return nil, err
 		}
@@ -151,8 +150,8 @@ func (a *App) lockForAcceptance(ctx context.Context, t *db.Trips, act Actor, o o
 	var l lockedForAcceptance
 	b := &db.Batch{}
 	_, _ = b.Exec(ctx, db.GenericPlans) // every statement here reaches its rows by key; a queued error comes from Send
-	invoicedb.QueueLockByIDs(b, invoiceViewer(act), o.InvoiceIDs(), &l.invoices)
-	offerdb.QueueLockOnInvoices(b, offerViewer(act), o.InvoiceIDs(), &l.onInvoices)
+	invoicedb.QueueLockByIDs(b, InvoiceViewer(act), o.InvoiceIDs(), &l.invoices)
+	offerdb.QueueLockOnInvoices(b, OfferViewer(act), o.InvoiceIDs(), &l.onInvoices)
 	refratedb.QueueLatestOnOrBefore(b, o.ReferenceIndex, o.ValueDate, &l.fixing)
 	return l, t.Send(ctx, b)
 }
@@ -173,7 +172,7 @@ func (a *App) checkAcceptable(o offer.Offer, l lockedForAcceptance, cal *calenda
 	if err := cur.Acceptable(now); err != nil {
 		return err
 	}
-	if err := refrate.CheckFresh(l.fixing, o.ValueDate, cal, a.maxRateAge()); err != nil {
+	if err := refrate.CheckFresh(l.fixing, o.ValueDate, cal, a.MaxRateAge()); err != nil {
 		return err
 	}
 	if !l.fixing.Date.Equal(o.ReferenceDate) || !l.fixing.Percent.Equal(o.ReferenceRate) {
@@ -204,17 +203,17 @@ func availableFor(o offer.Offer) invoice.Status {
 func buildFinancings(o offer.Offer, now time.Time) ([]financing.Financing, AcceptedEvent) {
 	out := make([]financing.Financing, len(o.Lines))
 	ev := AcceptedEvent{OfferID: o.ID, Source: o.Source, ProgramID: o.ProgramID, LenderID: o.LenderID, SupplierID: o.SupplierID,
-		BuyerID: o.BuyerID, Currency: string(o.Currency), Face: formatAmount(o.Face, o.Currency), Discount: formatAmount(o.Discount, o.Currency),
-		Net: formatAmount(o.Net, o.Currency), SpreadBps: o.SpreadBps, ReferenceIndex: o.ReferenceIndex, ReferenceDate: civil(o.ReferenceDate),
-		ReferenceRate: o.ReferenceRate.StringFixed(4), ValueDate: civil(o.ValueDate), AcceptedAt: now.UTC(),
+		BuyerID: o.BuyerID, Currency: string(o.Currency), Face: FormatAmount(o.Face, o.Currency), Discount: FormatAmount(o.Discount, o.Currency),
+		Net: FormatAmount(o.Net, o.Currency), SpreadBps: o.SpreadBps, ReferenceIndex: o.ReferenceIndex, ReferenceDate: Civil(o.ReferenceDate),
+		ReferenceRate: o.ReferenceRate.StringFixed(4), ValueDate: Civil(o.ValueDate), AcceptedAt: now.UTC(),
 		Financings: make([]FinancingLine, len(o.Lines))}
 	for i, l := range o.Lines {
 		out[i] = financing.Financing{ID: uuid.Must(uuid.NewV7()), OfferID: o.ID, InvoiceID: l.InvoiceID, ProgramID: o.ProgramID,
 			LenderID: o.LenderID, SupplierID: o.SupplierID, BuyerID: o.BuyerID, Currency: o.Currency, Face: l.Face, Discount: l.Discount,
 			Net: l.Net, SpreadBps: l.SpreadBps, ReferenceIndex: o.ReferenceIndex, ReferenceDate: o.ReferenceDate, ReferenceRate: o.ReferenceRate,
 			ValueDate: o.ValueDate, Maturity: l.Maturity, Status: financing.Accepted, AcceptedAt: now, UpdatedAt: now}
-		ev.Financings[i] = FinancingLine{FinancingID: out[i].ID, InvoiceID: l.InvoiceID, Face: formatAmount(l.Face, o.Currency),
-			Discount: formatAmount(l.Discount, o.Currency), Net: formatAmount(l.Net, o.Currency), Maturity: civil(l.Maturity),
+		ev.Financings[i] = FinancingLine{FinancingID: out[i].ID, InvoiceID: l.InvoiceID, Face: FormatAmount(l.Face, o.Currency),
+			Discount: FormatAmount(l.Discount, o.Currency), Net: FormatAmount(l.Net, o.Currency), Maturity: Civil(l.Maturity),
 			SpreadBps: l.SpreadBps, AllInRate: pricing.FormatPercent(l.AllInRate), EffectiveRate: pricing.FormatPercent(l.EffectiveRate)}
 	}
 	return out, ev
@@ -252,17 +251,5 @@ func (a *App) acceptanceWrites(ctx context.Context, act Actor, o offer.Offer, l 
 // emitAccepted writes the acceptance's event and the parties' copies in one statement.
 func (a *App) emitAccepted(ctx context.Context, tx db.Execer, ev AcceptedEvent) error {
 	typ := event.FinancingAccepted
-	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
-}
-
-// setInvoiceStatus moves a locked invoice through the status machine.
-func setInvoiceStatus(ctx context.Context, tx pgx.Tx, inv *invoice.Invoice, to invoice.Status, actor string, at time.Time) error {
-	if err := inv.Status.To(to); err != nil {
-		return err
-	}
-	if err := invoicedb.SetStatus(ctx, tx, *inv, to, actor, at); err != nil {
-		return err
-	}
-	inv.Status, inv.UpdatedAt = to, at
-	return nil
+	return a.Emit(ctx, tx, typ, ev, FinancingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }

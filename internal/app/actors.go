@@ -49,7 +49,7 @@ type actorCache struct {
 // surface calls it for every request: API middleware, portal sessions, the
 // NATS bid service, logins.
 func (a *App) CheckActor(ctx context.Context, act Actor) error {
-	now := a.now()
+	now := a.Clock()
 	a.actors.mu.Lock()
 	st, ok := a.actors.parties[act.PartyID]
 	a.actors.mu.Unlock()
@@ -78,7 +78,7 @@ func (a *App) CheckActor(ctx context.Context, act Actor) error {
 	return nil
 }
 
-func (a *App) forgetParty(id uuid.UUID) {
+func (a *App) ForgetParty(id uuid.UUID) {
 	a.actors.mu.Lock()
 	delete(a.actors.parties, id)
 	a.actors.mu.Unlock()
@@ -105,14 +105,14 @@ func (a *App) DeactivateParty(ctx context.Context, act Actor, id uuid.UUID) (par
 		return party.Party{}, party.ErrSelfDeactivation
 	}
 	var p party.Party
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		var changed bool
 		var err error
-		if p, changed, err = partydb.Deactivate(ctx, tx, id, a.now()); err != nil || !changed {
+		if p, changed, err = partydb.Deactivate(ctx, tx, id, a.Clock()); err != nil || !changed {
 			return err
 		}
-		return a.emit(ctx, tx, event.PartyDeactivated, PartyStatusEvent{PartyID: p.ID, Kind: string(p.Kind), DeactivatedAt: p.DeactivatedAt.UTC()})
+		return a.Emit(ctx, tx, event.PartyDeactivated, PartyStatusEvent{PartyID: p.ID, Kind: string(p.Kind), DeactivatedAt: p.DeactivatedAt.UTC()})
 	})
-	a.forgetParty(id)
+	a.ForgetParty(id)
 	return p, err
 }

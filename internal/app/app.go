@@ -73,7 +73,9 @@ func (a Actor) Is(roles ...auth.Role) bool {
 	return false
 }
 
-func (a *App) now() time.Time {
+// Clock is the application's time (tests pin Now), so the surfaces' default
+// dates agree with the use cases'.
+func (a *App) Clock() time.Time {
 	if a.Now != nil {
 		return a.Now()
 	}
@@ -85,14 +87,14 @@ func (a *App) now() time.Time {
 func (a *App) Tx() db.Runner { return db.Runner{Pool: a.Pool, Committed: a.Committed} }
 
 // inTx runs fn in a READ COMMITTED transaction through the runner.
-func (a *App) inTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
+func (a *App) InTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
 
 // emit adds an event of type typ to the outbox in tx, on its own subject,
 // and a routed copy on each party subject in copies (event.ForLender,
 // event.ForParty), in one statement. With emitOnlyTo it is the one way an
 // event fans out to its parties.
-func (a *App) emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
-	e, err := event.New(typ, data, a.now())
+func (a *App) Emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
+	e, err := event.New(typ, data, a.Clock())
 	if err != nil {
 		return err
 	}
@@ -101,8 +103,8 @@ func (a *App) emit(ctx context.Context, tx db.Execer, typ string, data any, copi
 
 // emitOnlyTo adds only the parties' copies of an event, for news that is
 // theirs alone (a lender's own bid, its won or lost auction).
-func (a *App) emitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
-	e, err := event.New(typ, data, a.now())
+func (a *App) EmitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
+	e, err := event.New(typ, data, a.Clock())
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func routed(e event.Event, subjects []string) []event.Event {
 // financingParties are the subjects of the copies of a financing's events:
 // the lender, the buyer (who must pay the new payee) and the supplier (who
 // is told when its funding fails).
-func financingParties(typ string, lender, buyer, supplier uuid.UUID) []string {
+func FinancingParties(typ string, lender, buyer, supplier uuid.UUID) []string {
 	return []string{event.ForLender(lender.String(), typ), event.ForParty("buyer", buyer.String(), typ),
 		event.ForParty("supplier", supplier.String(), typ)}
 }
@@ -132,7 +134,7 @@ type Page[T any] struct {
 	Next  string
 }
 
-func pageOf[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
+func PageOf[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
 	p := Page[T]{Items: items}
 	if len(items) == limit && limit > 0 {
 		p.Next = id(items[len(items)-1]).String()

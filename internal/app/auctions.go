@@ -85,24 +85,24 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 	}
 	// Check (and warm the calendar cache) before locking anything, so the
 	// transaction never waits for a second pool connection.
-	if _, err := a.loadBasket(ctx, a.Pool, act, ids, false, invoice.Published); err != nil {
+	if _, err := a.LoadBasket(ctx, a.Pool, act, ids, false, invoice.Published); err != nil {
 		return offer.Auction{}, err
 	}
 	var au offer.Auction
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		b, err := a.loadBasket(ctx, tx, act, ids, true, invoice.Published)
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		b, err := a.LoadBasket(ctx, tx, act, ids, true, invoice.Published)
 		if err != nil {
 			return err
 		}
 		// The one place auction times are made: truncated as stored, so every route shows the same instant.
-		now := offer.Instant(a.now())
-		window := time.Duration(b.program.AuctionWindowMinutes) * time.Minute
-		au = offer.Auction{ID: uuid.Must(uuid.NewV7()), ProgramID: b.program.ID, SupplierID: act.PartyID, BuyerID: b.program.BuyerID,
-			Currency: b.program.Currency, Status: offer.AuctionOpen, Face: b.face, ValueDate: b.value, MaxSpreadBps: b.program.MaxSpreadBps,
-			OpensAt: now, ClosesAt: now.Add(window), InvoiceIDs: make([]uuid.UUID, len(b.invoices))}
-		for i := range b.invoices {
-			au.InvoiceIDs[i] = b.invoices[i].ID
-			if err := setInvoiceStatus(ctx, tx, &b.invoices[i], invoice.Offered, act.Subject, now); err != nil {
+		now := offer.Instant(a.Clock())
+		window := time.Duration(b.Program.AuctionWindowMinutes) * time.Minute
+		au = offer.Auction{ID: uuid.Must(uuid.NewV7()), ProgramID: b.Program.ID, SupplierID: act.PartyID, BuyerID: b.Program.BuyerID,
+			Currency: b.Program.Currency, Status: offer.AuctionOpen, Face: b.Face, ValueDate: b.Value, MaxSpreadBps: b.Program.MaxSpreadBps,
+			OpensAt: now, ClosesAt: now.Add(window), InvoiceIDs: make([]uuid.UUID, len(b.Invoices))}
+		for i := range b.Invoices {
+			au.InvoiceIDs[i] = b.Invoices[i].ID
+			if err := SetInvoiceStatus(ctx, tx, &b.Invoices[i], invoice.Offered, act.Subject, now); err != nil {
 				return err
 			}
 		}
@@ -110,11 +110,11 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 			return err
 		}
 		ev := AuctionEvent{AuctionID: au.ID, ProgramID: au.ProgramID, BuyerID: au.BuyerID, InvoiceCount: len(au.InvoiceIDs),
-			Face: formatAmount(au.Face, au.Currency), Currency: string(au.Currency), ValueDate: civil(au.ValueDate),
-			MaxSpreadBps: au.MaxSpreadBps, ClosesAt: au.ClosesAt.UTC(), Invoices: make([]AuctionInvoice, len(b.invoices))}
-		for i, inv := range b.invoices {
-			ev.Invoices[i] = AuctionInvoice{InvoiceID: inv.ID, Payable: formatAmount(inv.Payable(), au.Currency),
-				DueDate: civil(inv.DueDate), Maturity: civil(b.maturity[i]), Days: b.days[i]}
+			Face: FormatAmount(au.Face, au.Currency), Currency: string(au.Currency), ValueDate: Civil(au.ValueDate),
+			MaxSpreadBps: au.MaxSpreadBps, ClosesAt: au.ClosesAt.UTC(), Invoices: make([]AuctionInvoice, len(b.Invoices))}
+		for i, inv := range b.Invoices {
+			ev.Invoices[i] = AuctionInvoice{InvoiceID: inv.ID, Payable: FormatAmount(inv.Payable(), au.Currency),
+				DueDate: Civil(inv.DueDate), Maturity: Civil(b.Maturity[i]), Days: b.Days[i]}
 		}
 		lenders, err := programdb.ListLenders(ctx, tx, au.ProgramID, nil)
 		if err != nil {
@@ -124,7 +124,7 @@ func (a *App) OpenAuction(ctx context.Context, act Actor, ids []uuid.UUID) (offe
 		for i, l := range lenders {
 			copies[i] = event.ForLender(l.LenderID.String(), event.AuctionOpened)
 		}
-		return a.emit(ctx, tx, event.AuctionOpened, ev, copies...)
+		return a.Emit(ctx, tx, event.AuctionOpened, ev, copies...)
 	})
 	return au, err
 }
@@ -151,7 +151,7 @@ func (a *App) GetAuction(ctx context.Context, act Actor, id uuid.UUID) (AuctionV
 	if act.Is(auth.RoleBuyer) {
 		return AuctionView{}, ErrForbidden
 	}
-	au, err := offerdb.GetAuction(ctx, a.Pool, offerViewer(act), id, false)
+	au, err := offerdb.GetAuction(ctx, a.Pool, OfferViewer(act), id, false)
 	if err != nil {
 		return AuctionView{}, err
 	}
@@ -177,7 +177,7 @@ func (a *App) GetAuction(ctx context.Context, act Actor, id uuid.UUID) (AuctionV
 // ErrBidOverLimit, ErrBidNotEnrolled, ErrBidNotImprovement.
 func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, spreadBps int) (offer.Bid, error) {
 	var bid offer.Bid
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		au, err := offerdb.GetAuction(ctx, tx, offerdb.Viewer{Role: "operator"}, auctionID, true)
 		if err != nil {
 			return err
@@ -193,14 +193,14 @@ func (a *App) PlaceBid(ctx context.Context, lenderID, auctionID uuid.UUID, sprea
 		if err != nil {
 			return err
 		}
-		now := offer.Instant(a.now())
+		now := offer.Instant(a.Clock())
 		if err := au.CheckBid(spreadBps, lines[0].Available(), prev, now); err != nil {
 			return err
 		}
 		if bid, err = offerdb.PutBid(ctx, tx, offer.Bid{AuctionID: auctionID, LenderID: lenderID, SpreadBps: spreadBps, PlacedAt: now}); err != nil {
 			return err
 		}
-		return a.emitOnlyTo(ctx, tx, event.AuctionBidPlaced, BidEvent{AuctionID: auctionID, LenderID: lenderID,
+		return a.EmitOnlyTo(ctx, tx, event.AuctionBidPlaced, BidEvent{AuctionID: auctionID, LenderID: lenderID,
 			SpreadBps: spreadBps, Revision: bid.Revisions, PlacedAt: now.UTC()}, event.ForLender(lenderID.String(), event.AuctionBidPlaced))
 	})
 	return bid, err
@@ -231,8 +231,8 @@ func (a *App) CloseDueAuctions(ctx context.Context, limit int) (int, error) {
 	n := 0
 	for n < limit {
 		closed := false
-		err := a.inTx(ctx, func(tx pgx.Tx) error {
-			due, err := offerdb.ClaimDue(ctx, tx, a.now(), 1)
+		err := a.InTx(ctx, func(tx pgx.Tx) error {
+			due, err := offerdb.ClaimDue(ctx, tx, a.Clock(), 1)
 			if err != nil || len(due) == 0 {
 				return err
 			}
@@ -248,14 +248,14 @@ func (a *App) CloseDueAuctions(ctx context.Context, limit int) (int, error) {
 }
 
 func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) error {
-	now := a.now()
+	now := a.Clock()
 	bids, err := offerdb.Bids(ctx, tx, au.ID)
 	if err != nil {
 		return err
 	}
 	ev := ClosedEvent{AuctionID: au.ID, ProgramID: au.ProgramID, Bids: len(bids), Outcome: "no_bids", ClosedAt: now.UTC()}
 	sys := Actor{Subject: "system:auction", PartyID: au.SupplierID, Role: auth.RoleSupplier}
-	invs, err := invoicedb.ByIDs(ctx, tx, invoiceViewer(sys), au.InvoiceIDs, true)
+	invs, err := invoicedb.ByIDs(ctx, tx, InvoiceViewer(sys), au.InvoiceIDs, true)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 	if au.WinningOffer == nil {
 		for i := range invs {
 			if invs[i].Status == invoice.Offered {
-				if err := setInvoiceStatus(ctx, tx, &invs[i], invoice.Published, "system:auction", now); err != nil {
+				if err := SetInvoiceStatus(ctx, tx, &invs[i], invoice.Published, "system:auction", now); err != nil {
 					return err
 				}
 			}
@@ -283,7 +283,7 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 	if err := offerdb.CloseAuction(ctx, tx, au, now); err != nil {
 		return err
 	}
-	if err := a.emit(ctx, tx, event.AuctionClosed, ev); err != nil {
+	if err := a.Emit(ctx, tx, event.AuctionClosed, ev); err != nil {
 		return err
 	}
 	lost := LostEvent{AuctionID: ev.AuctionID, ProgramID: ev.ProgramID, Bids: ev.Bids, WinningSpread: ev.WinningSpread, Outcome: ev.Outcome, ClosedAt: ev.ClosedAt}
@@ -295,35 +295,30 @@ func (a *App) closeAuction(ctx context.Context, tx pgx.Tx, au offer.Auction) err
 			losers = append(losers, event.ForLender(b.LenderID.String(), event.AuctionLost))
 		}
 	}
-	if err := a.emitOnlyTo(ctx, tx, event.AuctionWon, ev, won...); err != nil {
+	if err := a.EmitOnlyTo(ctx, tx, event.AuctionWon, ev, won...); err != nil {
 		return err
 	}
-	return a.emitOnlyTo(ctx, tx, event.AuctionLost, lost, losers...)
+	return a.EmitOnlyTo(ctx, tx, event.AuctionLost, lost, losers...)
 }
 
 // auctionOffer prices the auction's invoices at the winning spread.
 func (a *App) auctionOffer(ctx context.Context, tx pgx.Tx, sys Actor, au offer.Auction, invs []invoice.Invoice, best offer.Bid, now time.Time) (offer.Offer, error) {
-	p, err := programdb.Get(ctx, tx, viewer(Actor{Role: auth.RoleOperator}), au.ProgramID)
+	p, err := programdb.Get(ctx, tx, ProgramViewer(Actor{Role: auth.RoleOperator}), au.ProgramID)
 	if err != nil {
 		return offer.Offer{}, err
 	}
-	b := basket{program: p, invoices: invs, face: decimal.Zero}
-	if b.terms, err = a.PricingTerms(ctx, p); err != nil {
+	b := Basket{Program: p, Invoices: invs, Face: decimal.Zero}
+	if err := a.QuoteDay(ctx, &b, now); err != nil {
 		return offer.Offer{}, err
 	}
-	loc := p.Location()
-	if b.value, err = pricingValueDate(now, loc, b.terms); err != nil {
-		return offer.Offer{}, err
-	}
-	b.cutoff = offer.CutoffInstant(b.value, loc, b.terms.cutoff.Hour, b.terms.cutoff.Minute)
-	if b.fix, err = a.fixingOn(ctx, tx, p.ReferenceIndex, b.value, b.terms.Calendar); err != nil {
+	if b.Fix, err = a.FixingOn(ctx, tx, p.ReferenceIndex, b.Value, b.Terms.Calendar); err != nil {
 		return offer.Offer{}, err
 	}
 	spreads := make([]int, len(invs))
 	for i := range spreads {
 		spreads[i] = best.SpreadBps
 	}
-	o, err := b.price(best.LenderID, spreads, offer.SourceAuction, &au.ID, offer.Expiry(now, offer.QuoteTTL, b.cutoff), now)
+	o, err := b.Price(best.LenderID, spreads, offer.SourceAuction, &au.ID, offer.Expiry(now, offer.QuoteTTL, b.Cutoff), now)
 	o.SupplierID, o.BuyerID = au.SupplierID, au.BuyerID
 	return o, err
 }
@@ -342,8 +337,8 @@ type OfferExpiredEvent struct {
 // to published, and the lender and the platform are told.
 func (a *App) ExpireOffers(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		now := a.now()
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		now := a.Clock()
 		count, auction, err := offerdb.ExpireDue(ctx, tx, now, limit)
 		if err != nil {
 			return err
@@ -354,19 +349,19 @@ func (a *App) ExpireOffers(ctx context.Context, limit int) (int, error) {
 			for i, l := range o.Lines {
 				ids[i] = l.InvoiceID
 			}
-			invs, err := invoicedb.ByIDs(ctx, tx, invoiceViewer(Actor{Role: auth.RoleOperator}), ids, true)
+			invs, err := invoicedb.ByIDs(ctx, tx, InvoiceViewer(Actor{Role: auth.RoleOperator}), ids, true)
 			if err != nil {
 				return err
 			}
 			for i := range invs {
 				if invs[i].Status == invoice.Offered {
-					if err := setInvoiceStatus(ctx, tx, &invs[i], invoice.Published, "system:offer-expiry", now); err != nil {
+					if err := SetInvoiceStatus(ctx, tx, &invs[i], invoice.Published, "system:offer-expiry", now); err != nil {
 						return err
 					}
 				}
 			}
 			ev := OfferExpiredEvent{OfferID: o.ID, AuctionID: *o.AuctionID, LenderID: o.LenderID, SupplierID: o.SupplierID, ExpiredAt: now.UTC()}
-			if err := a.emit(ctx, tx, event.OfferExpired, ev, event.ForLender(o.LenderID.String(), event.OfferExpired)); err != nil {
+			if err := a.Emit(ctx, tx, event.OfferExpired, ev, event.ForLender(o.LenderID.String(), event.OfferExpired)); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,7 @@ import (
 // copies of an event (a subject narrower than its type) are not audited twice.
 func (a *App) AuditPending(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		rows, err := outbox.ClaimUnaudited(ctx, tx, limit)
 		if err != nil || len(rows) == 0 {
 			n = 0

@@ -59,12 +59,12 @@ func (a *App) WriteBankNotification(ctx context.Context, act Actor, ids []uuid.U
 	var out BankNotification
 	var reports []iso20022.Report
 	for _, id := range ids {
-		f, err := financingdb.Get(ctx, a.Pool, financingViewer(act), id)
+		f, err := financingdb.Get(ctx, a.Pool, FinancingViewer(act), id)
 		if err != nil {
 			return out, fmt.Errorf("financing %s: %w", id, err)
 		}
 		if _, ok := zones[f.ProgramID]; !ok {
-			p, err := programdb.Get(ctx, a.Pool, viewer(act), f.ProgramID)
+			p, err := programdb.Get(ctx, a.Pool, ProgramViewer(act), f.ProgramID)
 			if err != nil {
 				return out, fmt.Errorf("program of financing %s: %w", id, err)
 			}
@@ -84,7 +84,7 @@ func (a *App) WriteBankNotification(ctx context.Context, act Actor, ids []uuid.U
 			}
 			if n.BookedOn.IsZero() {
 				n.BookedOn = p.ExecutionDate
-				if today := today(a.now(), zones[f.ProgramID]); today.Before(n.BookedOn) {
+				if today := today(a.Clock(), zones[f.ProgramID]); today.Before(n.BookedOn) {
 					n.BookedOn = today
 				}
 			}
@@ -119,7 +119,7 @@ func (a *App) WriteBankNotification(ctx context.Context, act Actor, ids []uuid.U
 	}
 	var err error
 	out.XML, err = iso20022.BuildCamt054(iso20022.Notification{MessageID: out.MessageID,
-		CreatedAt: a.now().UTC().Truncate(time.Second), Reports: reports})
+		CreatedAt: a.Clock().UTC().Truncate(time.Second), Reports: reports})
 	return out, err
 }
 

@@ -48,12 +48,12 @@ func (a *App) CreateUser(ctx context.Context, act Actor, partyID uuid.UUID, emai
 		return party.User{}, err
 	}
 	id, _ := uuid.NewV7()
-	u := party.User{ID: id, PartyID: owner.ID, Email: email, PasswordHash: hash, Role: owner.Kind, CreatedAt: a.now()}
-	return u, a.inTx(ctx, func(tx pgx.Tx) error {
+	u := party.User{ID: id, PartyID: owner.ID, Email: email, PasswordHash: hash, Role: owner.Kind, CreatedAt: a.Clock()}
+	return u, a.InTx(ctx, func(tx pgx.Tx) error {
 		if err := partydb.InsertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.PartyUserCreated, CredentialEvent{PartyID: u.PartyID, CredentialID: u.ID, Role: string(u.Role), Name: u.Email})
+		return a.Emit(ctx, tx, event.PartyUserCreated, CredentialEvent{PartyID: u.PartyID, CredentialID: u.ID, Role: string(u.Role), Name: u.Email})
 	})
 }
 
@@ -83,7 +83,7 @@ type NewAPIClient struct {
 
 // CreateAPIClient issues a client id and secret for a party (operators, or the party itself).
 func (a *App) CreateAPIClient(ctx context.Context, act Actor, partyID uuid.UUID, name string) (NewAPIClient, error) {
-	if !canSeeParty(act, partyID) {
+	if !CanSeeParty(act, partyID) {
 		return NewAPIClient{}, party.ErrNotFound
 	}
 	name = strings.TrimSpace(name)
@@ -99,12 +99,12 @@ func (a *App) CreateAPIClient(ctx context.Context, act Actor, partyID uuid.UUID,
 		return NewAPIClient{}, err
 	}
 	id, _ := uuid.NewV7()
-	c := party.APIClient{ID: id, ClientID: clientID, SecretHash: hash, PartyID: owner.ID, Role: owner.Kind, Name: name, CreatedAt: a.now()}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+	c := party.APIClient{ID: id, ClientID: clientID, SecretHash: hash, PartyID: owner.ID, Role: owner.Kind, Name: name, CreatedAt: a.Clock()}
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		if err := partydb.InsertAPIClient(ctx, tx, c); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.PartyAPIClientCreated, CredentialEvent{PartyID: c.PartyID, CredentialID: c.ID, Role: string(c.Role), Name: c.Name + " (" + c.ClientID + ")"})
+		return a.Emit(ctx, tx, event.PartyAPIClientCreated, CredentialEvent{PartyID: c.PartyID, CredentialID: c.ID, Role: string(c.Role), Name: c.Name + " (" + c.ClientID + ")"})
 	})
 	if err != nil {
 		return NewAPIClient{}, err
@@ -150,8 +150,8 @@ func (a *App) MintToken(ctx context.Context, subject string, partyID uuid.UUID, 
 	if err != nil {
 		return Token{}, err
 	}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		return a.emit(ctx, tx, event.PartyTokenMinted, TokenMintedEvent{PartyID: partyID, Role: string(role), Subject: subject,
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
+		return a.Emit(ctx, tx, event.PartyTokenMinted, TokenMintedEvent{PartyID: partyID, Role: string(role), Subject: subject,
 			TokenID: t.ID, ExpiresAt: t.ExpiresAt.UTC()})
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func (a *App) ResolveParty(ctx context.Context, ref string, kind party.Kind) (pa
 		return partydb.Get(ctx, a.Pool, id)
 	}
 	for _, country := range []string{"MX", "CO"} {
-		p, err := party.New(party.Draft{Kind: string(kind), LegalName: "-", Country: country, TaxID: ref}, a.now())
+		p, err := party.New(party.Draft{Kind: string(kind), LegalName: "-", Country: country, TaxID: ref}, a.Clock())
 		if err != nil {
 			continue
 		}

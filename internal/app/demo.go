@@ -158,7 +158,7 @@ func (a *App) RefreshDemo(ctx context.Context, d Demo) (DemoRefresh, error) {
 	if r.Fixing, err = a.refreshDemoFixing(ctx, d); err != nil {
 		return r, fmt.Errorf("demo fixing: %w", err)
 	}
-	now := a.now()
+	now := a.Clock()
 	for i, l := range d.Lenders {
 		act := Actor{Subject: System.Subject, PartyID: l.Party.ID, Role: auth.RoleLender}
 		s, err := a.GetStandingOffer(ctx, act, d.Program.ID)
@@ -186,12 +186,12 @@ func (a *App) refreshDemoFixing(ctx context.Context, d Demo) (*refrate.Rate, err
 	if err != nil {
 		return nil, err
 	}
-	today := calendar.Day(a.now().In(p.Location()))
+	today := calendar.Day(a.Clock().In(p.Location()))
 	next, err := cal.NextBusinessDay(today)
 	if err != nil {
 		return nil, err
 	}
-	latest, err := a.fixing(ctx, p.ReferenceIndex, next, cal)
+	latest, err := a.Fixing(ctx, p.ReferenceIndex, next, cal)
 	if err == nil {
 		return nil, nil
 	}
@@ -222,7 +222,7 @@ func (a *App) refreshDemoInvoices(ctx context.Context, d Demo) (int, error) {
 	if err != nil || len(open.Items) >= demoMinOpen {
 		return 0, err
 	}
-	now := a.now().In(d.Program.Location())
+	now := a.Clock().In(d.Program.Location())
 	set := demoSetPrefix + now.Format("060102-1504") + "-"
 	drafts := make([]invoice.Draft, len(demoDays))
 	for i, days := range demoDays {

@@ -72,7 +72,7 @@ func (a *App) EarlyPayments(ctx context.Context, act Actor, invs []invoice.Invoi
 
 // payDay is what a quote made now in one program rests on.
 type payDay struct {
-	basket
+	Basket
 	today   time.Time
 	open    bool // today is a business day
 	fixErr  error
@@ -82,21 +82,21 @@ type payDay struct {
 func (a *App) payDay(ctx context.Context, programID uuid.UUID) (*payDay, error) {
 	d := &payDay{}
 	var err error
-	if d.program, err = a.programOf(ctx, programID); err != nil {
+	if d.Program, err = a.ProgramOf(ctx, programID); err != nil {
 		return nil, err
 	}
-	if err := a.quoteDay(ctx, &d.basket); err != nil {
+	if err := a.QuoteDay(ctx, &d.Basket, a.Clock()); err != nil {
 		return nil, err
 	}
-	d.today = calendar.Day(a.now().In(d.program.Location()))
-	if d.open, err = d.terms.Calendar.IsBusinessDay(d.today); err != nil {
+	d.today = calendar.Day(a.Clock().In(d.Program.Location()))
+	if d.open, err = d.Terms.Calendar.IsBusinessDay(d.today); err != nil {
 		return nil, err
 	}
-	d.fix, d.fixErr = a.fixing(ctx, d.program.ReferenceIndex, d.value, d.terms.Calendar)
+	d.Fix, d.fixErr = a.Fixing(ctx, d.Program.ReferenceIndex, d.Value, d.Terms.Calendar)
 	if d.fixErr != nil && !errors.Is(d.fixErr, refrate.ErrStale) && !errors.Is(d.fixErr, refrate.ErrNone) {
 		return nil, d.fixErr
 	}
-	if d.lenders, err = offerdb.QuotingLenders(ctx, a.Pool, programID, a.now()); err != nil {
+	if d.lenders, err = offerdb.QuotingLenders(ctx, a.Pool, programID, a.Clock()); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -106,8 +106,8 @@ func (a *App) payDay(ctx context.Context, programID uuid.UUID) (*payDay, error) 
 // a reason that never goes away outranks one that waits on someone, which
 // outranks the clock.
 func (d *payDay) judge(inv invoice.Invoice) EarlyPayment {
-	ep := EarlyPayment{Asked: d.today, Cutoff: d.program.FundingCutoff, Index: d.program.ReferenceIndex}
-	days, maturity, err := d.tenor(inv)
+	ep := EarlyPayment{Asked: d.today, Cutoff: d.Program.FundingCutoff, Index: d.Program.ReferenceIndex}
+	days, maturity, err := d.Tenor(inv)
 	switch {
 	case errors.Is(err, pricing.ErrTenorTooLong):
 		ep.Reason, ep.Next = PayTenorLong, d.firstWithin(maturity)
@@ -125,12 +125,12 @@ func (d *payDay) judge(inv invoice.Invoice) EarlyPayment {
 	}
 	ep.Quotable = true
 	switch {
-	case d.value.Equal(d.today):
+	case d.Value.Equal(d.today):
 		ep.Today = true
 	case d.open:
-		ep.Reason, ep.Next = PayCutoffPassed, d.value
+		ep.Reason, ep.Next = PayCutoffPassed, d.Value
 	default:
-		ep.Reason, ep.Next = PayClosed, d.value
+		ep.Reason, ep.Next = PayClosed, d.Value
 	}
 	return ep
 }
@@ -142,7 +142,7 @@ func (d *payDay) anyLender(inv invoice.Invoice, days int) bool {
 		if why != "" {
 			continue
 		}
-		if _, err := pricing.Price(d.input(inv, sp[0])); err == nil {
+		if _, err := pricing.Price(d.Input(inv, sp[0])); err == nil {
 			return true
 		}
 	}
@@ -152,9 +152,9 @@ func (d *payDay) anyLender(inv invoice.Invoice, days int) bool {
 // firstWithin is the first business day from which maturity is within the
 // program's maximum tenor.
 func (d *payDay) firstWithin(maturity time.Time) time.Time {
-	day := maturity.AddDate(0, 0, -d.program.MaxTenorDays)
-	if ok, err := d.terms.Calendar.IsBusinessDay(day); err == nil && !ok {
-		if next, err := d.terms.Calendar.NextBusinessDay(day); err == nil {
+	day := maturity.AddDate(0, 0, -d.Program.MaxTenorDays)
+	if ok, err := d.Terms.Calendar.IsBusinessDay(day); err == nil && !ok {
+		if next, err := d.Terms.Calendar.NextBusinessDay(day); err == nil {
 			return next
 		}
 	}

@@ -9,17 +9,13 @@ import (
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
 )
 
-func financingViewer(act Actor) financingdb.Viewer {
-	return financingdb.Viewer{PartyID: act.PartyID, Role: string(act.Role)}
-}
-
 // GetFinancing loads a financing the caller may see: its lender, buyer or supplier; operators.
 func (a *App) GetFinancing(ctx context.Context, act Actor, id uuid.UUID) (financing.Financing, error) {
-	return financingdb.Get(ctx, a.Pool, financingViewer(act), id)
+	return financingdb.Get(ctx, a.Pool, FinancingViewer(act), id)
 }
 
 // ListFinancings pages through the financings the caller may see; offerID filters when set.
 func (a *App) ListFinancings(ctx context.Context, act Actor, offerID, cursor uuid.UUID, limit int) (Page[financing.Financing], error) {
-	items, err := financingdb.List(ctx, a.Pool, financingViewer(act), offerID, cursor, limit)
-	return pageOf(items, limit, func(f financing.Financing) uuid.UUID { return f.ID }), err
+	items, err := financingdb.List(ctx, a.Pool, FinancingViewer(act), offerID, cursor, limit)
+	return PageOf(items, limit, func(f financing.Financing) uuid.UUID { return f.ID }), err
 }

@@ -73,10 +73,6 @@ type NettedEvent struct {
 	PayableAmount string    `json:"payable_amount"`
 }
 
-func invoiceViewer(act Actor) invoicedb.Viewer {
-	return invoicedb.Viewer{PartyID: act.PartyID, Role: string(act.Role)}
-}
-
 // publicationTerms loads what drafts are checked against: the caller's
 // program (buyers publish only to their own; with one program the id may be
 // omitted), its buyer's country, the enrolled suppliers and today's date in
@@ -86,7 +82,7 @@ func (a *App) publicationTerms(ctx context.Context, tx pgx.Tx, act Actor, progra
 		return program.Program{}, invoice.Terms{}, ErrForbidden
 	}
 	if programID == uuid.Nil {
-		own, err := programdb.List(ctx, tx, viewer(act), uuid.Nil, 2)
+		own, err := programdb.List(ctx, tx, ProgramViewer(act), uuid.Nil, 2)
 		if err != nil {
 			return program.Program{}, invoice.Terms{}, err
 		}
@@ -95,7 +91,7 @@ func (a *App) publicationTerms(ctx context.Context, tx pgx.Tx, act Actor, progra
 		}
 		programID = own[0].ID
 	}
-	p, err := programdb.Get(ctx, tx, viewer(act), programID)
+	p, err := programdb.Get(ctx, tx, ProgramViewer(act), programID)
 	if err != nil {
 		return p, invoice.Terms{}, err
 	}
@@ -112,7 +108,7 @@ func (a *App) publicationTerms(ctx context.Context, tx pgx.Tx, act Actor, progra
 		sup[invoice.SupplierKey(s.SupplierID.String())] = s.SupplierID
 		sup[invoice.SupplierKey(s.TaxID)] = s.SupplierID
 	}
-	now := a.now()
+	now := a.Clock()
 	return p, invoice.Terms{ProgramID: p.ID, BuyerID: p.BuyerID, Country: buyer.Country, Currency: p.Currency,
 		MaxAmount: p.MaxInvoiceAmount, Today: calendar.Day(now.In(p.Location())), Suppliers: sup, CreatedAt: now}, nil
 }
@@ -122,7 +118,7 @@ func (a *App) publicationTerms(ctx context.Context, tx pgx.Tx, act Actor, progra
 func (a *App) publishTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = a.inTx(ctx, fn); !db.IsUniqueViolation(err, "") {
+		if err = a.InTx(ctx, fn); !db.IsUniqueViolation(err, "") {
 			return err
 		}
 	}
@@ -156,7 +152,7 @@ func (a *App) PublishInvoice(ctx context.Context, act Actor, programID uuid.UUID
 			return out.Rejected[0].Errors
 		}
 		if inv.Kind == invoice.KindInvoice {
-			return a.emit(ctx, tx, event.InvoicePublished, publishedEvent(inv))
+			return a.Emit(ctx, tx, event.InvoicePublished, publishedEvent(inv))
 		}
 		return a.emitNettings(ctx, tx, p, out.Netted)
 	})
@@ -172,7 +168,7 @@ func publishedEvent(inv invoice.Invoice) InvoiceEvent {
 
 func (a *App) emitNettings(ctx context.Context, tx pgx.Tx, p program.Program, nets []invoicedb.Netting) error {
 	for _, n := range nets {
-		if err := a.emit(ctx, tx, event.InvoiceNetted, NettedEvent{InvoiceID: n.InvoiceID, CreditNoteID: n.CreditNoteID, ProgramID: p.ID,
+		if err := a.Emit(ctx, tx, event.InvoiceNetted, NettedEvent{InvoiceID: n.InvoiceID, CreditNoteID: n.CreditNoteID, ProgramID: p.ID,
 			BuyerID: p.BuyerID, SupplierID: n.SupplierID, Currency: string(p.Currency), Amount: money.Format(n.Amount, p.Currency),
 			NettedAmount: money.Format(n.Netted, p.Currency), PayableAmount: money.Format(n.Payable, p.Currency)}); err != nil {
 			return err
@@ -211,7 +207,7 @@ func (a *App) PublishBatch(ctx context.Context, act Actor, in BatchInput) (invoi
 			return err
 		}
 		if out.Invoices > 0 {
-			if err := a.emit(ctx, tx, event.InvoiceBatchPublished, BatchEvent{BatchID: b.ID, ProgramID: p.ID, BuyerID: p.BuyerID,
+			if err := a.Emit(ctx, tx, event.InvoiceBatchPublished, BatchEvent{BatchID: b.ID, ProgramID: p.ID, BuyerID: p.BuyerID,
 				Currency: string(p.Currency), Published: out.Invoices, Rejected: b.Rejected}); err != nil {
 				return err
 			}
@@ -315,7 +311,7 @@ func (a *App) view(l invoicedb.Listed) InvoiceView {
 	if err != nil {
 		loc = time.UTC
 	}
-	return InvoiceView{Invoice: l.Invoice, EligibleToday: l.EligibleOn(calendar.Day(a.now().In(loc)), l.MinDays)}
+	return InvoiceView{Invoice: l.Invoice, EligibleToday: l.EligibleOn(calendar.Day(a.Clock().In(loc)), l.MinDays)}
 }
 
 // InvoiceFilter narrows ListInvoices; zero fields do not filter.
@@ -330,7 +326,7 @@ type InvoiceFilter struct {
 
 // ListInvoices pages through the invoices the caller may see.
 func (a *App) ListInvoices(ctx context.Context, act Actor, f InvoiceFilter, cursor uuid.UUID, limit int) (Page[InvoiceView], error) {
-	rows, err := invoicedb.List(ctx, a.Pool, invoicedb.Filter{Viewer: invoiceViewer(act), Status: f.Status, Kind: f.Kind, BuyerID: f.BuyerID,
+	rows, err := invoicedb.List(ctx, a.Pool, invoicedb.Filter{Viewer: InvoiceViewer(act), Status: f.Status, Kind: f.Kind, BuyerID: f.BuyerID,
 		SupplierID: f.SupplierID, ProgramID: f.ProgramID, BatchID: f.BatchID, DueFrom: f.DueFrom, DueTo: f.DueTo,
 		AmountMin: f.AmountMin, AmountMax: f.AmountMax, After: cursor, Limit: limit})
 	if err != nil {
@@ -340,7 +336,7 @@ func (a *App) ListInvoices(ctx context.Context, act Actor, f InvoiceFilter, curs
 	for i, r := range rows {
 		items[i] = a.view(r)
 	}
-	return pageOf(items, limit, func(v InvoiceView) uuid.UUID { return v.ID }), nil
+	return PageOf(items, limit, func(v InvoiceView) uuid.UUID { return v.ID }), nil
 }
 
 // InvoiceDetail is an invoice with its netting and its history.
@@ -353,8 +349,8 @@ type InvoiceDetail struct {
 // GetInvoice loads an invoice the caller may see, with its credit notes and history.
 func (a *App) GetInvoice(ctx context.Context, act Actor, id uuid.UUID) (InvoiceDetail, error) {
 	var d InvoiceDetail
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		l, err := invoicedb.Get(ctx, tx, invoiceViewer(act), id)
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		l, err := invoicedb.Get(ctx, tx, InvoiceViewer(act), id)
 		if err != nil {
 			return err
 		}
@@ -375,9 +371,9 @@ func (a *App) CancelInvoice(ctx context.Context, act Actor, id uuid.UUID) (invoi
 		return invoice.Invoice{}, ErrForbidden
 	}
 	var inv invoice.Invoice
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if inv, err = invoicedb.GetForUpdate(ctx, tx, invoiceViewer(act), id); err != nil {
+		if inv, err = invoicedb.GetForUpdate(ctx, tx, InvoiceViewer(act), id); err != nil {
 			return err
 		}
 		return a.transition(ctx, tx, &inv, invoice.Cancelled, act.Subject, inv.Cancel)
@@ -391,14 +387,14 @@ func (a *App) transition(ctx context.Context, tx pgx.Tx, inv *invoice.Invoice, t
 	if err := rule(); err != nil {
 		return err
 	}
-	at := a.now()
+	at := a.Clock()
 	if err := invoicedb.SetStatus(ctx, tx, *inv, to, actor, at); err != nil {
 		return err
 	}
 	from := inv.Status
 	inv.Status, inv.UpdatedAt = to, at
 	typ := map[invoice.Status]string{invoice.Cancelled: event.InvoiceCancelled, invoice.Expired: event.InvoiceExpired}[to]
-	return a.emit(ctx, tx, typ, InvoiceStatusEvent{InvoiceID: inv.ID, ProgramID: inv.ProgramID, BuyerID: inv.BuyerID,
+	return a.Emit(ctx, tx, typ, InvoiceStatusEvent{InvoiceID: inv.ID, ProgramID: inv.ProgramID, BuyerID: inv.BuyerID,
 		SupplierID: inv.SupplierID, From: string(from), Status: string(to), DueDate: inv.DueDate.Format(time.DateOnly)})
 }
 
@@ -407,8 +403,8 @@ func (a *App) transition(ctx context.Context, tx pgx.Tx, inv *invoice.Invoice, t
 // Several replicas may sweep at once: rows are claimed with SKIP LOCKED.
 func (a *App) ExpireInvoices(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		due, err := invoicedb.DueForExpiry(ctx, tx, a.now(), limit)
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		due, err := invoicedb.DueForExpiry(ctx, tx, a.Clock(), limit)
 		if err != nil {
 			return err
 		}

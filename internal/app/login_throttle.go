@@ -69,7 +69,7 @@ func (k loginKeys) all() []string {
 // guessing run. The counters are in PostgreSQL so every replica sees them.
 func (a *App) guardLogin(ctx context.Context, k loginKeys, check func() error) error {
 	th := a.Throttle.Normalised()
-	now := a.now()
+	now := a.Clock()
 	until, err := authdb.LockedUntil(ctx, a.Pool, k.all(), now)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (a *App) guardLogin(ctx context.Context, k loginKeys, check func() error) e
 
 func (a *App) loginFailed(ctx context.Context, k loginKeys, th auth.Throttle, now time.Time) error {
 	ctx = event.WithActor(ctx, event.Actor{Subject: "login:" + k.account})
-	return a.inTx(ctx, func(tx pgx.Tx) error {
+	return a.InTx(ctx, func(tx pgx.Tx) error {
 		for _, key := range k.all() {
 			limit := th.Failures
 			if key == k.address {
@@ -110,7 +110,7 @@ func (a *App) loginFailed(ctx context.Context, k loginKeys, th auth.Throttle, no
 			if err := authdb.Lock(ctx, tx, key, until); err != nil {
 				return err
 			}
-			if err := a.emit(ctx, tx, event.AuthLoginThrottled, LoginThrottledEvent{Key: key, Failures: n, LockedUntil: until.UTC()}); err != nil {
+			if err := a.Emit(ctx, tx, event.AuthLoginThrottled, LoginThrottledEvent{Key: key, Failures: n, LockedUntil: until.UTC()}); err != nil {
 				return err
 			}
 		}

@@ -36,7 +36,7 @@ func (a *App) HandleNotifierEvents(ctx context.Context, envs []event.Envelope) (
 		ids[i] = env.ID
 	}
 	var fresh int
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		isNew, err := offerdb.ClaimEvents(ctx, tx, NotifierConsumer, ids)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (a *App) HandleNotifierEvents(ctx context.Context, envs []event.Envelope) (
 			}
 			notices = append(notices, n...)
 		}
-		return offerdb.Notify(ctx, tx, notices, a.now())
+		return offerdb.Notify(ctx, tx, notices, a.Clock())
 	})
 	return fresh, err
 }

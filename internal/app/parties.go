@@ -30,27 +30,22 @@ func (a *App) CreateParty(ctx context.Context, act Actor, d party.Draft) (party.
 	if !act.Is(auth.RoleOperator) {
 		return party.Party{}, ErrForbidden
 	}
-	p, err := party.New(d, a.now())
+	p, err := party.New(d, a.Clock())
 	if err != nil {
 		return p, err
 	}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		if err := partydb.Insert(ctx, tx, p); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.PartyCreated, partyEvent(p))
+		return a.Emit(ctx, tx, event.PartyCreated, partyEvent(p))
 	})
 	return p, err
 }
 
-// canSeeParty: operators see every party, others only their own.
-func canSeeParty(act Actor, id uuid.UUID) bool {
-	return act.Is(auth.RoleOperator) || act.PartyID == id
-}
-
 // GetParty loads a party the caller may see; any other is not found.
 func (a *App) GetParty(ctx context.Context, act Actor, id uuid.UUID) (party.Party, error) {
-	if !canSeeParty(act, id) {
+	if !CanSeeParty(act, id) {
 		return party.Party{}, party.ErrNotFound
 	}
 	return partydb.Get(ctx, a.Pool, id)
@@ -63,7 +58,7 @@ func (a *App) ListParties(ctx context.Context, act Actor, kind party.Kind, curso
 		f.Only = &act.PartyID
 	}
 	items, err := partydb.List(ctx, a.Pool, f)
-	return pageOf(items, limit, func(p party.Party) uuid.UUID { return p.ID }), err
+	return PageOf(items, limit, func(p party.Party) uuid.UUID { return p.ID }), err
 }
 
 // AccountEvent is the payload of cadena.party.bank_account_added.
@@ -77,22 +72,22 @@ type AccountEvent struct {
 
 // AddBankAccount registers an account for a party (operators, or the party itself).
 func (a *App) AddBankAccount(ctx context.Context, act Actor, partyID uuid.UUID, d party.AccountDraft) (party.BankAccount, error) {
-	if !canSeeParty(act, partyID) {
+	if !CanSeeParty(act, partyID) {
 		return party.BankAccount{}, party.ErrNotFound
 	}
 	var acct party.BankAccount
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		owner, err := partydb.Get(ctx, tx, partyID)
 		if err != nil {
 			return err
 		}
-		if acct, err = party.NewBankAccount(owner, d, a.now()); err != nil {
+		if acct, err = party.NewBankAccount(owner, d, a.Clock()); err != nil {
 			return err
 		}
 		if err := partydb.InsertAccount(ctx, tx, acct); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.PartyBankAccountAdded, AccountEvent{PartyID: partyID, AccountID: acct.ID,
+		return a.Emit(ctx, tx, event.PartyBankAccountAdded, AccountEvent{PartyID: partyID, AccountID: acct.ID,
 			Currency: string(acct.Currency), Scheme: acct.Scheme, BankCode: acct.BankCode})
 	})
 	return acct, err
@@ -100,7 +95,7 @@ func (a *App) AddBankAccount(ctx context.Context, act Actor, partyID uuid.UUID, 
 
 // ListBankAccounts returns a party's accounts (operators, or the party itself).
 func (a *App) ListBankAccounts(ctx context.Context, act Actor, partyID uuid.UUID) ([]party.BankAccount, error) {
-	if !canSeeParty(act, partyID) {
+	if !CanSeeParty(act, partyID) {
 		return nil, party.ErrNotFound
 	}
 	if _, err := partydb.Get(ctx, a.Pool, partyID); err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
@@ -18,7 +16,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/money"
-	"github.com/cadena-finance/cadena/internal/platform/db"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/program/programdb"
@@ -26,55 +23,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
-
-// calendarTTL bounds how long another replica's override change can go
-// unseen here; this replica's own changes apply at once.
-const calendarTTL = 30 * time.Second
-
-type calendarCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedCalendar
-}
-
-type cachedCalendar struct {
-	cal *calendar.Calendar
-	at  time.Time
-}
-
-// Calendar returns a holiday calendar with the operators' overrides applied.
-func (a *App) Calendar(ctx context.Context, name string) (*calendar.Calendar, error) {
-	name = strings.ToUpper(strings.TrimSpace(name))
-	a.calendars.mu.Lock()
-	c, ok := a.calendars.entries[name]
-	a.calendars.mu.Unlock()
-	if ok && time.Since(c.at) < calendarTTL {
-		return c.cal, nil
-	}
-	if _, err := calendar.New(name, nil); err != nil {
-		return nil, err
-	}
-	overrides, err := calendardb.Overrides(ctx, a.Pool, name)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := calendar.New(name, overrides)
-	if err != nil {
-		return nil, err
-	}
-	a.calendars.mu.Lock()
-	if a.calendars.entries == nil {
-		a.calendars.entries = map[string]cachedCalendar{}
-	}
-	a.calendars.entries[name] = cachedCalendar{cal: cal, at: time.Now()}
-	a.calendars.mu.Unlock()
-	return cal, nil
-}
-
-func (a *App) forgetCalendar(name string) {
-	a.calendars.mu.Lock()
-	delete(a.calendars.entries, name)
-	a.calendars.mu.Unlock()
-}
 
 // RateEvent is the payload of cadena.reference_rate.published.
 type RateEvent struct {
@@ -89,12 +37,12 @@ func (a *App) PutReferenceRate(ctx context.Context, act Actor, index, date, rate
 	if !act.Is(auth.RoleOperator) {
 		return refrate.Rate{}, false, ErrForbidden
 	}
-	r, err := refrate.New(index, date, rate, act.Subject, a.now())
+	r, err := refrate.New(index, date, rate, act.Subject, a.Clock())
 	if err != nil {
 		return r, false, err
 	}
 	var created bool
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		var prev *refrate.Rate
 		var err error
 		if created, prev, err = refratedb.Put(ctx, tx, r); err != nil {
@@ -105,7 +53,7 @@ func (a *App) PutReferenceRate(ctx context.Context, act Actor, index, date, rate
 			s := prev.Percent.StringFixed(pricing.PercentDecimals)
 			ev.Previous = &s
 		}
-		return a.emit(ctx, tx, event.ReferenceRatePublished, ev)
+		return a.Emit(ctx, tx, event.ReferenceRatePublished, ev)
 	})
 	return r, created, err
 }
@@ -158,13 +106,13 @@ func (a *App) PutCalendarOverride(ctx context.Context, act Actor, name, date, ho
 	if _, err := calendar.New(name, []calendar.Override{o}); err != nil {
 		return o, validation.Errors{{Field: "date", Code: "out_of_range", Message: err.Error()}}
 	}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		if err := calendardb.Put(ctx, tx, name, o, act.Subject); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Name: o.Name, Remove: remove})
+		return a.Emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Name: o.Name, Remove: remove})
 	})
-	a.forgetCalendar(name)
+	a.ForgetCalendar(name)
 	return o, err
 }
 
@@ -174,7 +122,7 @@ func (a *App) DeleteCalendarOverride(ctx context.Context, act Actor, name, date 
 	if err != nil {
 		return err
 	}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		found, err := calendardb.Delete(ctx, tx, name, day)
 		if err != nil {
 			return err
@@ -182,9 +130,9 @@ func (a *App) DeleteCalendarOverride(ctx context.Context, act Actor, name, date 
 		if !found {
 			return ErrNoOverride
 		}
-		return a.emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Deleted: true})
+		return a.Emit(ctx, tx, event.CalendarOverrideChanged, OverrideEvent{Calendar: name, Date: date, Deleted: true})
 	})
-	a.forgetCalendar(name)
+	a.ForgetCalendar(name)
 	return err
 }
 
@@ -285,7 +233,7 @@ func (a *App) PreviewPrice(ctx context.Context, act Actor, r PreviewRequest) (Pr
 	}
 	out := Preview{Calendar: in.Program.Calendar.Name(), Convention: in.Program.Convention, Rounding: in.Program.Rounding, Eligible: true}
 	if useIndex {
-		fix, err := a.fixing(ctx, strings.ToUpper(r.ReferenceIndex), in.ValueDate, in.Program.Calendar)
+		fix, err := a.Fixing(ctx, strings.ToUpper(r.ReferenceIndex), in.ValueDate, in.Program.Calendar)
 		if err != nil {
 			return Preview{}, err
 		}
@@ -300,7 +248,7 @@ func (a *App) previewInProgram(ctx context.Context, act Actor, r PreviewRequest)
 	if err != nil {
 		return Preview{}, program.ErrNotFound
 	}
-	p, err := programdb.Get(ctx, a.Pool, viewer(act), id)
+	p, err := programdb.Get(ctx, a.Pool, ProgramViewer(act), id)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -321,7 +269,7 @@ func (a *App) previewInProgram(ctx context.Context, act Actor, r PreviewRequest)
 	}
 	valueDate := r.ValueDate
 	if valueDate == "" {
-		vd, err := pricing.ValueDate(a.now(), p.Location(), terms.cutoff, terms.Calendar)
+		vd, err := pricing.ValueDate(a.Clock(), p.Location(), terms.Cutoff, terms.Calendar)
 		if err != nil {
 			return Preview{}, err
 		}
@@ -336,7 +284,7 @@ func (a *App) previewInProgram(ctx context.Context, act Actor, r PreviewRequest)
 		return Preview{}, err
 	}
 	in.Program = terms.Program
-	fix, err := a.fixing(ctx, p.ReferenceIndex, in.ValueDate, terms.Calendar)
+	fix, err := a.Fixing(ctx, p.ReferenceIndex, in.ValueDate, terms.Calendar)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -367,7 +315,7 @@ func (a *App) fromInvoice(ctx context.Context, act Actor, r *PreviewRequest) err
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	l, err := invoicedb.Get(ctx, a.Pool, invoiceViewer(act), id)
+	l, err := invoicedb.Get(ctx, a.Pool, InvoiceViewer(act), id)
 	if err != nil {
 		return err
 	}
@@ -376,66 +324,4 @@ func (a *App) fromInvoice(ctx context.Context, act Actor, r *PreviewRequest) err
 	}
 	r.ProgramID, r.Face, r.DueDate = l.ProgramID.String(), money.Format(l.Payable(), l.Currency), l.DueDate.Format(time.DateOnly)
 	return nil
-}
-
-// Terms are a program's pricing terms with its cut-off.
-type Terms struct {
-	pricing.Program
-	cutoff pricing.Cutoff
-}
-
-// PricingTerms turns a program into the pricing engine's terms, with the
-// calendar's overrides applied.
-func (a *App) PricingTerms(ctx context.Context, p program.Program) (Terms, error) {
-	cal, err := a.Calendar(ctx, p.Calendar)
-	if err != nil {
-		return Terms{}, err
-	}
-	basis, err := pricing.ParseBasis(p.DayCount)
-	if err != nil {
-		return Terms{}, err
-	}
-	conv, err := calendar.ParseConvention(p.BusinessDayRule)
-	if err != nil {
-		return Terms{}, err
-	}
-	rounding, err := pricing.ParseRounding(p.Rounding)
-	if err != nil {
-		return Terms{}, err
-	}
-	cut, err := time.Parse("15:04", p.FundingCutoff)
-	if err != nil {
-		return Terms{}, err
-	}
-	t := Terms{Program: pricing.Program{Currency: p.Currency, Basis: basis, Calendar: cal, Convention: conv, Rounding: rounding,
-		MaxSpreadBps: p.MaxSpreadBps}, cutoff: pricing.Cutoff{Hour: cut.Hour(), Minute: cut.Minute()}}
-	if p.MaxEffectiveRate != nil {
-		t.RateCeiling = decimal.NewNullDecimal(pricing.PercentToRate(*p.MaxEffectiveRate))
-	}
-	return t, nil
-}
-
-// fixing is the latest published rate on or before the value date, refused when stale.
-func (a *App) fixing(ctx context.Context, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
-	return a.fixingOn(ctx, a.Pool, index, valueDate, cal)
-}
-
-// fixingOn is fixing read through q: inside a transaction, pass the
-// transaction, so it never waits for a second pool connection while holding one.
-func (a *App) fixingOn(ctx context.Context, q db.Querier, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
-	if !refrate.KnownIndex(index) {
-		return refrate.Rate{}, validation.Errors{{Field: "reference_index", Code: "unknown_index", Message: "reference index must be one of " + strings.Join(refrate.Indices, ", ")}}
-	}
-	fix, err := refratedb.LatestOnOrBefore(ctx, q, index, valueDate)
-	if err != nil {
-		return fix, err
-	}
-	return fix, refrate.CheckFresh(fix, valueDate, cal, a.maxRateAge())
-}
-
-func (a *App) maxRateAge() int {
-	if a.RateMaxAgeDays > 0 {
-		return a.RateMaxAgeDays
-	}
-	return 3
 }

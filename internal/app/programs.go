@@ -18,10 +18,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
-func viewer(act Actor) programdb.Viewer {
-	return programdb.Viewer{PartyID: act.PartyID, Role: string(act.Role)}
-}
-
 // ProgramEvent is the payload of cadena.program.created.
 type ProgramEvent struct {
 	ProgramID      uuid.UUID `json:"program_id"`
@@ -44,7 +40,7 @@ func (a *App) CreateProgram(ctx context.Context, act Actor, buyerID uuid.UUID, d
 		return program.Program{}, validation.Errors{{Field: "buyer_id", Code: "required", Message: "buyer_id is required"}}
 	}
 	var p program.Program
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		buyer, err := partydb.Get(ctx, tx, buyerID)
 		if errors.Is(err, party.ErrNotFound) {
 			return validation.Errors{{Field: "buyer_id", Code: "not_found", Message: "no such buyer"}}
@@ -55,13 +51,13 @@ func (a *App) CreateProgram(ctx context.Context, act Actor, buyerID uuid.UUID, d
 		if buyer.Kind != party.Buyer {
 			return program.ErrNotABuyer
 		}
-		if p, err = program.New(buyer.ID, buyer.Country, d, a.PlatformMaxBps, a.now()); err != nil {
+		if p, err = program.New(buyer.ID, buyer.Country, d, a.PlatformMaxBps, a.Clock()); err != nil {
 			return err
 		}
 		if err := programdb.Insert(ctx, tx, p); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.ProgramCreated, ProgramEvent{ProgramID: p.ID, BuyerID: p.BuyerID, Name: p.Name,
+		return a.Emit(ctx, tx, event.ProgramCreated, ProgramEvent{ProgramID: p.ID, BuyerID: p.BuyerID, Name: p.Name,
 			Currency: string(p.Currency), ReferenceIndex: p.ReferenceIndex, MaxSpreadBps: p.MaxSpreadBps})
 	})
 	return p, err
@@ -69,13 +65,13 @@ func (a *App) CreateProgram(ctx context.Context, act Actor, buyerID uuid.UUID, d
 
 // GetProgram loads a program the caller may see.
 func (a *App) GetProgram(ctx context.Context, act Actor, id uuid.UUID) (program.Program, error) {
-	return programdb.Get(ctx, a.Pool, viewer(act), id)
+	return programdb.Get(ctx, a.Pool, ProgramViewer(act), id)
 }
 
 // ListPrograms pages through the programs the caller may see.
 func (a *App) ListPrograms(ctx context.Context, act Actor, cursor uuid.UUID, limit int) (Page[program.Program], error) {
-	items, err := programdb.List(ctx, a.Pool, viewer(act), cursor, limit)
-	return pageOf(items, limit, func(p program.Program) uuid.UUID { return p.ID }), err
+	items, err := programdb.List(ctx, a.Pool, ProgramViewer(act), cursor, limit)
+	return PageOf(items, limit, func(p program.Program) uuid.UUID { return p.ID }), err
 }
 
 // ownProgram loads a program the caller administers: operators any, buyers their own.
@@ -83,7 +79,7 @@ func (a *App) ownProgram(ctx context.Context, q pgx.Tx, act Actor, id uuid.UUID)
 	if !act.Is(auth.RoleOperator, auth.RoleBuyer) {
 		return program.Program{}, ErrForbidden
 	}
-	return programdb.Get(ctx, q, viewer(act), id)
+	return programdb.Get(ctx, q, ProgramViewer(act), id)
 }
 
 // SupplierInvite enrolls a supplier by tax id; the party is created if new.
@@ -111,7 +107,7 @@ type EnrollmentEvent struct {
 // EnrollSupplier invites a supplier into a program of the caller's (buyer) or any (operator).
 func (a *App) EnrollSupplier(ctx context.Context, act Actor, programID uuid.UUID, in SupplierInvite) (Enrollment, error) {
 	var out Enrollment
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		out = Enrollment{}
 		p, err := a.ownProgram(ctx, tx, act, programID)
 		if err != nil {
@@ -126,7 +122,7 @@ func (a *App) EnrollSupplier(ctx context.Context, act Actor, programID uuid.UUID
 			country = buyer.Country
 		}
 		// Validate through the same rule as any new party, so the tax id is normalised before lookup.
-		draft, err := party.New(party.Draft{Kind: string(party.Supplier), LegalName: nonEmpty(in.LegalName, "-"), Country: country, TaxID: in.TaxID}, a.now())
+		draft, err := party.New(party.Draft{Kind: string(party.Supplier), LegalName: nonEmpty(in.LegalName, "-"), Country: country, TaxID: in.TaxID}, a.Clock())
 		if err != nil {
 			return err
 		}
@@ -140,18 +136,18 @@ func (a *App) EnrollSupplier(ctx context.Context, act Actor, programID uuid.UUID
 			if err := partydb.Insert(ctx, tx, s); err != nil {
 				return err
 			}
-			if err := a.emit(ctx, tx, event.PartyCreated, partyEvent(s)); err != nil {
+			if err := a.Emit(ctx, tx, event.PartyCreated, partyEvent(s)); err != nil {
 				return err
 			}
 		case err != nil:
 			return err
 		}
 		out.Supplier = s
-		out.SupplierEnrollment = program.SupplierEnrollment{ProgramID: p.ID, SupplierID: s.ID, EnrolledAt: a.now()}
+		out.SupplierEnrollment = program.SupplierEnrollment{ProgramID: p.ID, SupplierID: s.ID, EnrolledAt: a.Clock()}
 		if err := programdb.EnrollSupplier(ctx, tx, out.SupplierEnrollment); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.ProgramSupplierEnrolled, EnrollmentEvent{ProgramID: p.ID, BuyerID: p.BuyerID, SupplierID: s.ID, TaxID: s.TaxID})
+		return a.Emit(ctx, tx, event.ProgramSupplierEnrolled, EnrollmentEvent{ProgramID: p.ID, BuyerID: p.BuyerID, SupplierID: s.ID, TaxID: s.TaxID})
 	})
 	return out, err
 }
@@ -166,7 +162,7 @@ func nonEmpty(s, def string) string {
 // ListProgramSuppliers lists a program's suppliers (operators, or the owning buyer).
 func (a *App) ListProgramSuppliers(ctx context.Context, act Actor, programID uuid.UUID) ([]program.EnrolledSupplier, error) {
 	var rows []program.EnrolledSupplier
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := a.ownProgram(ctx, tx, act, programID); err != nil {
 			return err
 		}
@@ -191,8 +187,8 @@ func (a *App) EnrollLender(ctx context.Context, act Actor, programID, lenderID u
 		return program.LenderLimit{}, ErrForbidden
 	}
 	var l program.LenderLimit
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		p, err := programdb.Get(ctx, tx, viewer(act), programID)
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		p, err := programdb.Get(ctx, tx, ProgramViewer(act), programID)
 		if err != nil {
 			return err
 		}
@@ -210,11 +206,11 @@ func (a *App) EnrollLender(ctx context.Context, act Actor, programID, lenderID u
 		if err != nil {
 			return err
 		}
-		l = program.LenderLimit{ProgramID: p.ID, LenderID: lender.ID, CreditLimit: amount, Exposure: decimal.Zero, EnrolledAt: a.now()}
+		l = program.LenderLimit{ProgramID: p.ID, LenderID: lender.ID, CreditLimit: amount, Exposure: decimal.Zero, EnrolledAt: a.Clock()}
 		if err := programdb.EnrollLender(ctx, tx, l); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, event.ProgramLenderEnrolled, LenderEvent{ProgramID: p.ID, LenderID: lender.ID,
+		return a.Emit(ctx, tx, event.ProgramLenderEnrolled, LenderEvent{ProgramID: p.ID, LenderID: lender.ID,
 			CreditLimit: money.Format(amount, p.Currency), Currency: string(p.Currency)})
 	})
 	if err == nil && a.LenderNATS != nil {
@@ -229,7 +225,7 @@ func (a *App) EnrollLender(ctx context.Context, act Actor, programID, lenderID u
 // ProgramLenders lists a program's lenders with limits: operators and the
 // owning buyer see all, a lender only its own line.
 func (a *App) ProgramLenders(ctx context.Context, act Actor, programID uuid.UUID) (program.Program, []program.LenderLimit, error) {
-	p, err := programdb.Get(ctx, a.Pool, viewer(act), programID)
+	p, err := programdb.Get(ctx, a.Pool, ProgramViewer(act), programID)
 	if err != nil {
 		return p, nil, err
 	}

@@ -59,14 +59,14 @@ var statusEvents = map[financing.Status]string{
 
 func financingEvent(f financing.Financing, from financing.Status) FinancingEvent {
 	return FinancingEvent{FinancingID: f.ID, InvoiceID: f.InvoiceID, ProgramID: f.ProgramID, LenderID: f.LenderID, SupplierID: f.SupplierID,
-		BuyerID: f.BuyerID, Currency: string(f.Currency), Face: formatAmount(f.Face, f.Currency), Net: formatAmount(f.Net, f.Currency),
-		ValueDate: civil(f.ValueDate), Maturity: civil(f.Maturity), From: string(from), Status: string(f.Status)}
+		BuyerID: f.BuyerID, Currency: string(f.Currency), Face: FormatAmount(f.Face, f.Currency), Net: FormatAmount(f.Net, f.Currency),
+		ValueDate: Civil(f.ValueDate), Maturity: Civil(f.Maturity), From: string(from), Status: string(f.Status)}
 }
 
 // emitFinancing writes ev on its type's subject and a copy on each party's
 // own subject (financingParties).
 func (a *App) emitFinancing(ctx context.Context, tx pgx.Tx, typ string, ev FinancingEvent) error {
-	return a.emit(ctx, tx, typ, ev, financingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
+	return a.Emit(ctx, tx, typ, ev, FinancingParties(typ, ev.LenderID, ev.BuyerID, ev.SupplierID)...)
 }
 
 // moveFinancing is the one way a financing changes status after
@@ -112,7 +112,7 @@ func (a *App) moveFinancing(ctx context.Context, tx pgx.Tx, f *financing.Financi
 		if err != nil {
 			return err
 		}
-		if err := setInvoiceStatus(ctx, tx, &inv, invoice.Published, event.ActorFrom(ctx).Subject, at); err != nil {
+		if err := SetInvoiceStatus(ctx, tx, &inv, invoice.Published, event.ActorFrom(ctx).Subject, at); err != nil {
 			return err
 		}
 	}
@@ -132,7 +132,7 @@ func (a *App) moveFinancing(ctx context.Context, tx pgx.Tx, f *financing.Financi
 		if to == financing.Repaid {
 			leg = settlement.Repayment
 		}
-		ev.EndToEndID, ev.Source, ev.BankReference, ev.Amount = settlement.EndToEndID(f.ID, leg), paid.Source, paid.BankReference, formatAmount(paid.Amount, f.Currency)
+		ev.EndToEndID, ev.Source, ev.BankReference, ev.Amount = settlement.EndToEndID(f.ID, leg), paid.Source, paid.BankReference, FormatAmount(paid.Amount, f.Currency)
 	}
 	return a.emitFinancing(ctx, tx, statusEvents[to], ev)
 }
@@ -145,11 +145,11 @@ func (a *App) ProgramToday(ctx context.Context, programID uuid.UUID) (time.Time,
 
 // programToday is today's date in the program's time zone.
 func (a *App) programToday(ctx context.Context, programID uuid.UUID) (time.Time, error) {
-	p, err := a.programOf(ctx, programID)
+	p, err := a.ProgramOf(ctx, programID)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return calendar.Day(a.now().In(p.Location())), nil
+	return calendar.Day(a.Clock().In(p.Location())), nil
 }
 
 // ConfirmationInput is a payee's or payer's word that a leg was paid:
@@ -212,8 +212,8 @@ func (a *App) confirmManual(ctx context.Context, act Actor, id uuid.UUID, leg se
 		return Confirmed{}, ErrForbidden
 	}
 	var out Confirmed
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		f, err := financingdb.GetForUpdate(ctx, tx, financingViewer(act), id)
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
+		f, err := financingdb.GetForUpdate(ctx, tx, FinancingViewer(act), id)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (a *App) confirm(ctx context.Context, tx pgx.Tx, by string, f *financing.Fi
 	if err != nil {
 		return false, err
 	}
-	now := a.now()
+	now := a.Clock()
 	if err := settlementdb.Confirm(ctx, tx, want, c, statementID, by, now); err != nil {
 		return false, err
 	}

@@ -55,7 +55,7 @@ func (a *App) PaymentFile(ctx context.Context, act Actor, leg settlement.Leg, da
 		return PaymentFile{}, ErrForbidden
 	}
 	var out PaymentFile
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		fs, err := financingdb.ForFile(ctx, tx, leg == settlement.Repayment, debtor, date)
 		if err != nil {
 			return err
@@ -63,7 +63,7 @@ func (a *App) PaymentFile(ctx context.Context, act Actor, leg settlement.Leg, da
 		if len(fs) == 0 {
 			return ErrNoPayments
 		}
-		now := a.now()
+		now := a.Clock()
 		book := partyBook{q: tx}
 		var transfers []iso20022.Transfer
 		ids := make([]uuid.UUID, len(fs))

@@ -17,7 +17,7 @@ import (
 // It names the lender as the new payee, the lender's account in the
 // currency, the face to pay and the maturity.
 func (a *App) AssignmentNotice(ctx context.Context, act Actor, id uuid.UUID) (settlement.AssignmentNotice, error) {
-	f, err := financingdb.Get(ctx, a.Pool, financingViewer(act), id)
+	f, err := financingdb.Get(ctx, a.Pool, FinancingViewer(act), id)
 	if err != nil {
 		return settlement.AssignmentNotice{}, err
 	}

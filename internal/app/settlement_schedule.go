@@ -44,7 +44,7 @@ func (a *App) SettleSchedule(ctx context.Context, limit, reminderDays int) (int,
 		}
 		cals[name] = c
 	}
-	now := a.now()
+	now := a.Clock()
 	total := 0
 	steps := []struct {
 		claim  string
@@ -80,7 +80,7 @@ func (a *App) SettleSchedule(ctx context.Context, limit, reminderDays int) (int,
 	for _, step := range steps {
 		for {
 			var claimed, moved int
-			err := a.inTx(ctx, func(tx pgx.Tx) error {
+			err := a.InTx(ctx, func(tx pgx.Tx) error {
 				claimed, moved = 0, 0
 				rows, err := financingdb.Claim(ctx, tx, step.claim, now, step.window, limit)
 				if err != nil {

@@ -46,8 +46,8 @@ func (a *App) UploadStatement(ctx context.Context, act Actor, r io.Reader) (sett
 	}
 	items := settlement.Items(n)
 	st := settlement.Statement{ID: uuid.Must(uuid.NewV7()), MessageID: n.MessageID, UploadedByParty: act.PartyID,
-		UploadedBySubject: act.Subject, UploaderRole: string(act.Role), CreatedAt: a.now()}
-	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		UploadedBySubject: act.Subject, UploaderRole: string(act.Role), CreatedAt: a.Clock()}
+	err = a.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if st.DuplicateOf, err = settlementdb.PreviousUpload(ctx, tx, act.PartyID, n.MessageID); err != nil {
 			return err
@@ -73,7 +73,7 @@ func (a *App) saveStatement(ctx context.Context, tx pgx.Tx, st settlement.Statem
 	if err := settlementdb.InsertStatement(ctx, tx, st); err != nil {
 		return err
 	}
-	return a.emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
+	return a.Emit(ctx, tx, event.BankStatementUploaded, statementEvent(st))
 }
 
 // StatementEvent is the payload of cadena.bank_statement.uploaded: the
@@ -98,7 +98,7 @@ func (a *App) matchItem(ctx context.Context, tx pgx.Tx, act Actor, book *partyBo
 		e.Outcome, e.Reason = outcome, reason
 		return e, nil
 	}
-	f, err := financingdb.GetForUpdate(ctx, tx, financingViewer(act), id)
+	f, err := financingdb.GetForUpdate(ctx, tx, FinancingViewer(act), id)
 	if errors.Is(err, financing.ErrNotFound) {
 		e.Outcome, e.Reason = settlement.Unmatched, "no payment of Cadena's has this end-to-end id"
 		return e, nil
@@ -182,5 +182,5 @@ func (a *App) ListStatements(ctx context.Context, act Actor, q StatementListQuer
 		f.To = q.To.AddDate(0, 0, 1)
 	}
 	items, err := settlementdb.ListStatements(ctx, a.Pool, f)
-	return pageOf(items, q.Limit, func(s settlement.StatementSummary) uuid.UUID { return s.ID }), err
+	return PageOf(items, q.Limit, func(s settlement.StatementSummary) uuid.UUID { return s.ID }), err
 }

@@ -19,7 +19,7 @@ func (a *App) OpenAuctionsForLender(ctx context.Context, act Actor, limit int) (
 	rows, err := a.Pool.Query(ctx, `SELECT a.id FROM auctions a
 		WHERE a.status = 'open' AND a.closes_at > $2
 		  AND a.program_id IN (SELECT program_id FROM program_lenders WHERE lender_id = $1)
-		ORDER BY a.closes_at, a.id LIMIT $3`, act.PartyID, a.now(), limit)
+		ORDER BY a.closes_at, a.id LIMIT $3`, act.PartyID, a.Clock(), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func (a *App) PreviewBatch(ctx context.Context, act Actor, in BatchInput) (Batch
 	}
 	in.Atomic = false // a preview reports every row
 	var pv BatchPreview
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		p, _, out, err := a.stageBatch(ctx, tx, act, in)
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (a *App) PublishBatchOnce(ctx context.Context, act Actor, key string, in Ba
 		return invoice.Batch{}, validation.Errors{{Field: "key", Code: "invalid", Message: "the form key is missing; upload the file again"}}
 	}
 	tag, err := a.Pool.Exec(ctx, `INSERT INTO web_submissions (party_id, key, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, act.PartyID, key, a.now())
+		ON CONFLICT DO NOTHING`, act.PartyID, key, a.Clock())
 	if err != nil {
 		return invoice.Batch{}, err
 	}

@@ -51,7 +51,7 @@ func (a *App) SummarizeProgram(ctx context.Context, act Actor, programID uuid.UU
 	for _, st := range order {
 		totals[st] = &StatusTotal{Status: st, Payable: decimal.Zero}
 	}
-	today := calendar.Day(a.now().In(p.Location()))
+	today := calendar.Day(a.Clock().In(p.Location()))
 	horizon := today.AddDate(0, 0, UpcomingDays)
 	cursor := uuid.Nil
 	for {

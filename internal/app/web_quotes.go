@@ -52,7 +52,7 @@ func (a *App) WebQuote(ctx context.Context, act Actor, ids []uuid.UUID) (WebQuot
 		return WebQuoteResult{}, err
 	}
 	out := WebQuoteResult{Unavailable: res.Unavailable, Offers: make([]QuotedOffer, len(res.Offers))}
-	p, err := a.programOf(ctx, res.Offers[0].ProgramID)
+	p, err := a.ProgramOf(ctx, res.Offers[0].ProgramID)
 	if err != nil {
 		return out, err
 	}
@@ -60,7 +60,7 @@ func (a *App) WebQuote(ctx context.Context, act Actor, ids []uuid.UUID) (WebQuot
 	if err != nil {
 		return out, err
 	}
-	lenders, err := offerdb.QuotingLenders(ctx, a.Pool, p.ID, a.now())
+	lenders, err := offerdb.QuotingLenders(ctx, a.Pool, p.ID, a.Clock())
 	if err != nil {
 		return out, err
 	}
@@ -112,7 +112,7 @@ func (a *App) AcceptOfferOnce(ctx context.Context, act Actor, key string, offerI
 	}
 	key = acceptKeyPrefix + key
 	tag, err := a.Pool.Exec(ctx, `INSERT INTO web_submissions (party_id, key, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, act.PartyID, key, a.now())
+		ON CONFLICT DO NOTHING`, act.PartyID, key, a.Clock())
 	if err != nil {
 		return nil, err
 	}

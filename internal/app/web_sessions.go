@@ -90,7 +90,7 @@ func (a *App) StartWebSession(ctx context.Context, email, password, addr string)
 	if err != nil {
 		return "", WebSession{}, err
 	}
-	now := a.now()
+	now := a.Clock()
 	id := RandomToken()
 	s := WebSession{Actor: act, CSRF: RandomToken(), CreatedAt: now, ExpiresAt: now.Add(WebSessionMax), LastSeen: now}
 	_, err = a.Pool.Exec(ctx, `INSERT INTO web_sessions (id_hash, party_id, role, subject, csrf_token, created_at, expires_at, last_seen)
@@ -121,7 +121,7 @@ func (a *App) WebSession(ctx context.Context, id string) (WebSession, error) {
 		return WebSession{}, err
 	}
 	s.Actor.Role = auth.Role(role)
-	now := a.now()
+	now := a.Clock()
 	err = a.CheckActor(ctx, s.Actor)
 	if err != nil && !errors.Is(err, ErrPartyInactive) && !errors.Is(err, ErrActorMismatch) {
 		return WebSession{}, err
@@ -150,7 +150,7 @@ func (a *App) EndWebSession(ctx context.Context, id string) error {
 // counterparty it shares a program with (a supplier sees its buyers' names,
 // as it would on the invoices they sent). Anything else is not found.
 func (a *App) PartyName(ctx context.Context, act Actor, id uuid.UUID) (string, error) {
-	if canSeeParty(act, id) {
+	if CanSeeParty(act, id) {
 		p, err := partydb.Get(ctx, a.Pool, id)
 		return p.LegalName, err
 	}
@@ -166,7 +166,3 @@ func (a *App) PartyName(ctx context.Context, act Actor, id uuid.UUID) (string, e
 	}
 	return "", party.ErrNotFound
 }
-
-// Clock is the application's time, so the portal's default dates agree with
-// the use cases' (tests pin App.Now).
-func (a *App) Clock() time.Time { return a.now() }
