@@ -98,11 +98,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || *ref == "" {
 		return errors.New("token needs --party and --role (operator, buyer, supplier or lender)")
 	}
-	p, err := s.App.ResolveParty(ctx, *ref, party.Kind(r))
+	p, err := s.App.Administration.ResolveParty(ctx, *ref, party.Kind(r))
 	if err != nil {
 		return fmt.Errorf("no %s party %q: %w", r, *ref, err)
 	}
-	tok, err := s.App.MintToken(ctx, *subject, p.ID, r)
+	tok, err := s.App.Access.MintToken(ctx, *subject, p.ID, r)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func runBootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	p, created, err := s.App.Bootstrap(ctx, party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
+	p, created, err := s.App.Administration.Bootstrap(ctx, party.Draft{LegalName: *name, Country: *country, TaxID: *taxID})
 	if err != nil {
 		return err
 	}

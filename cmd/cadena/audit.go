@@ -24,7 +24,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	st, err := s.App.AuditVerify(ctx, app.System)
+	st, err := s.App.Auditing.AuditVerify(ctx, app.System)
 	if err != nil {
 		return err
 	}

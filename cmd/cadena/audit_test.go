@@ -22,7 +22,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	if n, err := s.App.AuditPending(ctx, 10000); err != nil || n == 0 {
+	if n, err := s.App.Auditing.AuditPending(ctx, 10000); err != nil || n == 0 {
 		t.Fatalf("audited %d: %v", n, err)
 	}
 	out.Reset()

@@ -55,7 +55,7 @@ func runBankNotification(ctx context.Context, args []string, stdout, stderr io.W
 	if len(ids) == 0 {
 		return usageErr("bank-notification: name the financings with --financing ID (cadena bank-notification --help)")
 	}
-	n, err := s.App.WriteBankNotification(ctx, app.System, ids, legs, on)
+	n, err := s.App.Settling.WriteBankNotification(ctx, app.System, ids, legs, on)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
+
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/auth"
@@ -75,7 +77,7 @@ func takeEarlyPayment(t *testing.T, s *server.Server, base string, supplier stri
 
 func mint(t *testing.T, s *server.Server, party string, role auth.Role) string {
 	t.Helper()
-	tok, err := s.App.MintToken(context.Background(), "test", uuid.MustParse(party), role)
+	tok, err := s.App.Access.MintToken(context.Background(), "test", uuid.MustParse(party), role)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestBankNotificationSettlesTheDemo(t *testing.T) {
 	if err := run(ctx, []string{"seed-demo"}, &out, &out); err != nil { // as make run does
 		t.Fatal(err, out.String())
 	}
-	demo, _, err := s.App.SeedDemo(ctx)
+	demo, _, err := seed.Seed(ctx, s.App)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 )
@@ -25,16 +26,16 @@ func TestSeedDemoSupplierGetsPaidNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	demo, created, err := s.App.SeedDemo(ctx)
+	demo, created, err := seed.Seed(ctx, s.App)
 	if err != nil || created || demo.Program.ID == uuid.Nil || len(demo.Suppliers) != 2 {
 		t.Fatalf("second seed: created %v, %+v, %v", created, demo.Program, err)
 	}
 	supplier := demo.Suppliers[0]
-	act, err := s.App.Authenticate(ctx, supplier.Email, app.DemoPassword, "127.0.0.1")
+	act, err := s.App.Access.Authenticate(ctx, supplier.Email, seed.Password, "127.0.0.1")
 	if err != nil || act.Role != auth.RoleSupplier {
 		t.Fatalf("login: %+v %v", act, err)
 	}
-	page, err := s.App.ListInvoices(ctx, act, app.InvoiceFilter{Status: invoice.Published}, uuid.Nil, 100)
+	page, err := s.App.Invoicing.ListInvoices(ctx, act, invoicing.InvoiceFilter{Status: invoice.Published}, uuid.Nil, 100)
 	if err != nil || len(page.Items) < 8 {
 		t.Fatalf("%d invoices for the supplier: %v", len(page.Items), err)
 	}
@@ -50,11 +51,11 @@ func TestSeedDemoSupplierGetsPaidNow(t *testing.T) {
 	if last.Sub(first) < 90*24*time.Hour {
 		t.Fatalf("maturities from %s to %s only", first, last)
 	}
-	q, err := s.App.Quote(ctx, act, ids[:3])
+	q, err := s.App.Quoting.Quote(ctx, act, ids[:3])
 	if err != nil || len(q.Offers) != 2 {
 		t.Fatalf("quote: %d offers, %+v: %v", len(q.Offers), q.Unavailable, err)
 	}
-	fins, err := s.App.AcceptOffer(ctx, act, q.Offers[0].ID)
+	fins, err := s.App.Acceptance.AcceptOffer(ctx, act, q.Offers[0].ID)
 	if err != nil || len(fins) != 3 {
 		t.Fatalf("accept: %d financings: %v", len(fins), err)
 	}

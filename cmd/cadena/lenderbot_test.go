@@ -22,6 +22,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/platform/config"
@@ -87,7 +89,7 @@ func post(t *testing.T, base, path, tok string, body any) (int, []byte) {
 }
 
 // startDemo is startServer with the demo loaded and fresh reference rates.
-func startDemo(t *testing.T) (*server.Server, string, app.Demo) {
+func startDemo(t *testing.T) (*server.Server, string, seed.Demo) {
 	t.Helper()
 	s, base := startServer(t)
 	demo, _, err := s.App.SeedDemo(context.Background())
@@ -100,24 +102,24 @@ func startDemo(t *testing.T) (*server.Server, string, app.Demo) {
 
 // fixRates publishes the reference rate for the last five days, so one is
 // fresh for the value date.
-func fixRates(t *testing.T, s *server.Server, demo app.Demo) {
+func fixRates(t *testing.T, s *server.Server, demo seed.Demo) {
 	t.Helper()
 	op := app.Actor{Subject: "test", PartyID: demo.Operator.Party.ID, Role: auth.RoleOperator}
 	today := time.Now().In(demo.Program.Location())
 	for d := 0; d < 5; d++ {
-		if _, _, err := s.App.PutReferenceRate(context.Background(), op, demo.Program.ReferenceIndex, today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
+		if _, _, err := s.App.Quoting.PutReferenceRate(context.Background(), op, demo.Program.ReferenceIndex, today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // publishInvoice publishes one invoice of the first supplier, due in dueDays.
-func publishInvoice(t *testing.T, s *server.Server, demo app.Demo, doc string, dueDays int, amount string) uuid.UUID {
+func publishInvoice(t *testing.T, s *server.Server, demo seed.Demo, doc string, dueDays int, amount string) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	today := time.Now().In(demo.Program.Location())
-	b, err := s.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: demo.Buyer.Party.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: demo.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
+	b, err := s.App.Invoicing.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: demo.Buyer.Party.ID, Role: auth.RoleBuyer},
+		invoicing.BatchInput{ProgramID: demo.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
 			{Supplier: demo.Suppliers[0].Party.ID.String(), DocumentNumber: doc, EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -3).Format(time.DateOnly),
 				DueDate: today.AddDate(0, 0, dueDays).Format(time.DateOnly), Amount: amount}}})
 	if err != nil || b.Published != 1 {
@@ -134,7 +136,7 @@ func publishInvoice(t *testing.T, s *server.Server, demo app.Demo, doc string, d
 // does, and writes them to a file.
 func issueCredsFile(t *testing.T, s *server.Server, base string, lender uuid.UUID) (file, natsURL string) {
 	t.Helper()
-	tok, _ := s.App.MintToken(context.Background(), "test", lender, auth.RoleLender)
+	tok, _ := s.App.Access.MintToken(context.Background(), "test", lender, auth.RoleLender)
 	status, body := post(t, base, "/v1/parties/"+lender.String()+"/nats-credentials", tok.AccessToken, nil)
 	if status != 201 {
 		t.Fatalf("credentials: %d %s", status, body)
@@ -195,7 +197,7 @@ func TestLenderBotsFullCycle(t *testing.T) {
 		outs[i], stops[i] = startBot(t, newBot(t, "--nats", url, "--creds", creds, "--state", filepath.Join(t.TempDir(), "bot.state"), "--spread-bps", strconv.Itoa(spread)))
 	}
 
-	supTok, _ := s.App.MintToken(ctx, "test", supplier.ID, auth.RoleSupplier)
+	supTok, _ := s.App.Access.MintToken(ctx, "test", supplier.ID, auth.RoleSupplier)
 	status, body := post(t, base, "/v1/early-payment-requests", supTok.AccessToken, map[string]any{"invoice_ids": []uuid.UUID{invoiceID}})
 	if status != 201 {
 		t.Fatalf("auction: %d %s", status, body)
@@ -240,12 +242,12 @@ func TestLenderBotsFullCycle(t *testing.T) {
 func TestLenderNATSPermissions(t *testing.T) {
 	s, _ := startServer(t)
 	ctx := context.Background()
-	demo, _, err := s.App.SeedDemo(ctx)
+	demo, _, err := seed.Seed(ctx, s.App)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, bID := demo.Lenders[0].Party.ID.String(), demo.Lenders[1].Party.ID.String()
-	lc, err := s.App.IssueNATSCredentials(ctx, app.Actor{Subject: "t", PartyID: demo.Lenders[0].Party.ID, Role: auth.RoleLender}, demo.Lenders[0].Party.ID)
+	lc, err := s.App.Administration.IssueNATSCredentials(ctx, app.Actor{Subject: "t", PartyID: demo.Lenders[0].Party.ID, Role: auth.RoleLender}, demo.Lenders[0].Party.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,11 +283,11 @@ func TestAuctionCloseSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	supplier := demo.Suppliers[0].Party
 	invoiceID := publishInvoice(t, s1, demo, "RST-1", 60, "80000.00")
-	au, err := s1.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: supplier.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
+	au, err := s1.App.Auctions.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: supplier.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s1.App.PlaceBid(ctx, demo.Lenders[0].Party.ID, au.ID, 290); err != nil {
+	if _, err := s1.App.Auctions.PlaceBid(ctx, demo.Lenders[0].Party.ID, au.ID, 290); err != nil {
 		t.Fatal(err)
 	}
 	// Mid-window: the process stops, and a new one starts on the same database.
@@ -323,7 +325,7 @@ func TestAuctionCloseSurvivesRestart(t *testing.T) {
 	// Two more scheduler passes, run here rather than waited for: neither
 	// finds the auction due again.
 	for pass := 0; pass < 2; pass++ {
-		if n, err := s2.App.CloseDueAuctions(ctx, 100); err != nil || n != 0 {
+		if n, err := s2.App.Auctions.CloseDueAuctions(ctx, 100); err != nil || n != 0 {
 			t.Fatalf("pass %d after the close closed %d (%v)", pass, n, err)
 		}
 	}
@@ -384,7 +386,7 @@ func TestLenderBotRestartDoesNotBidTwice(t *testing.T) {
 		return err
 	}
 	out1, stop1 := startBot(t, first)
-	au, err := s.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
+	au, err := s.App.Auctions.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, []uuid.UUID{invoiceID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +455,7 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 
 	lender := demo.Lenders[1].Party.ID
 	creds, url := issueCredsFile(t, s, base, lender)
-	tok, _ := s.App.MintToken(ctx, "test", lender, auth.RoleLender)
+	tok, _ := s.App.Access.MintToken(ctx, "test", lender, auth.RoleLender)
 	status, body := post(t, base, "/v1/parties/"+lender.String()+"/api-clients", tok.AccessToken, map[string]string{"name": "lender-bot"})
 	if status != 201 {
 		t.Fatalf("api client: %d %s", status, body)
@@ -491,7 +493,7 @@ func TestLenderBotTenorSpreads(t *testing.T) {
 		for j, inv := range c.invoices {
 			ids[j] = publishInvoice(t, s, demo, fmt.Sprintf("TNR-%d-%d", i, j), inv.days, inv.amount)
 		}
-		au, err := s.App.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, ids)
+		au, err := s.App.Auctions.OpenAuction(ctx, app.Actor{Subject: "test", PartyID: demo.Suppliers[0].Party.ID, Role: auth.RoleSupplier}, ids)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

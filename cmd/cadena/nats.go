@@ -106,7 +106,7 @@ func lenderCreds(ctx context.Context, cfg config.Config, trust *natsauth.Trust, 
 		return nil, err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	p, err := s.App.ResolveParty(ctx, ref, party.Lender)
+	p, err := s.App.Administration.ResolveParty(ctx, ref, party.Lender)
 	if err != nil {
 		return nil, fmt.Errorf("no lender %q: %w", ref, err)
 	}

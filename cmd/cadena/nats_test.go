@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -58,7 +60,7 @@ func TestNATSConfigPrintsServerConfigAndPlatformCreds(t *testing.T) {
 func TestNATSConfigIssuesLenderCreds(t *testing.T) {
 	s, _ := startServer(t)
 	ctx := context.Background()
-	demo, _, err := s.App.SeedDemo(ctx)
+	demo, _, err := seed.Seed(ctx, s.App)
 	if err != nil {
 		t.Fatal(err)
 	}

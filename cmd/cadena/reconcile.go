@@ -18,7 +18,7 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	r, err := s.App.Reconcile(ctx, app.System)
+	r, err := s.App.Settling.Reconcile(ctx, app.System)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/demo"
 )
 
 // runSeedDemo loads whatever part of the demo is missing, then refreshes
@@ -19,20 +19,20 @@ func runSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	d, created, err := s.App.SeedDemo(ctx)
+	d, created, err := demo.Seed(ctx, s.App)
 	if err != nil {
 		return err
 	}
 	if created {
-		fmt.Fprintf(stdout, "demo loaded; every user's password is %q\n", app.DemoPassword)
-		for _, p := range append([]app.DemoParty{d.Operator, d.Buyer}, append(d.Suppliers, d.Lenders...)...) {
+		fmt.Fprintf(stdout, "demo loaded; every user's password is %q\n", demo.Password)
+		for _, p := range append([]demo.Party{d.Operator, d.Buyer}, append(d.Suppliers, d.Lenders...)...) {
 			fmt.Fprintf(stdout, "  %-9s %-36s %s  %s\n", p.Party.Kind, p.Party.LegalName, p.Party.TaxID, p.Email)
 		}
 		fmt.Fprintf(stdout, "  program   %s  %s\n", d.Program.Name, d.Program.ID)
 	} else {
 		fmt.Fprintln(stdout, "demo already loaded")
 	}
-	r, err := s.App.RefreshDemo(ctx, d)
+	r, err := demo.Refresh(ctx, s.App, d)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestTokenIsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	if _, err := s.App.AuditPending(ctx, 10000); err != nil {
+	if _, err := s.App.Auditing.AuditPending(ctx, 10000); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := db.Open(ctx, url, 2)
@@ -70,7 +70,7 @@ func TestTokenIsAudited(t *testing.T) {
 
 	// A deactivated party gets no token: every request would refuse it.
 	id, _ := uuid.Parse(tok.PartyID)
-	if _, err := s.App.DeactivateParty(ctx, app.System, id); err != nil {
+	if _, err := s.App.Administration.DeactivateParty(ctx, app.System, id); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, stderr := runReported(t, "token", "--party", "ABA010203BB4", "--role", "buyer"); code == 0 || !strings.Contains(stderr, "deactivated") {

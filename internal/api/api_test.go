@@ -172,7 +172,7 @@ func TestRejectedTokensOverHTTP(t *testing.T) {
 		}
 	}
 	// A token for a party that is a buyer cannot be minted as a lender.
-	if _, err := env.App.MintToken(context.Background(), "x", w.Buyer.ID, auth.RoleLender); err == nil {
+	if _, err := env.App.Access.MintToken(context.Background(), "x", w.Buyer.ID, auth.RoleLender); err == nil {
 		t.Fatal("minted a lender token for a buyer")
 	}
 }

@@ -20,7 +20,7 @@ func TestAuditFeedAndVerify(t *testing.T) {
 		t.Fatalf("user: %d", r.Status)
 	}
 	for {
-		n, err := env.App.AuditPending(ctx, 7) // small claims, to cross batch boundaries
+		n, err := env.App.Auditing.AuditPending(ctx, 7) // small claims, to cross batch boundaries
 		if err != nil {
 			t.Fatal(err)
 		}

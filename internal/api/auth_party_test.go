@@ -11,6 +11,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/api/apitest"
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/party"
 )
@@ -19,11 +20,11 @@ func init() {
 	// A party of its own, so the other producers' world is untouched.
 	eventProducers = append(eventProducers, func(t *testing.T, env *apitest.Env, w apitest.World) {
 		op := app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator}
-		p, err := env.App.CreateParty(context.Background(), op, party.Draft{Kind: "lender", LegalName: "Banco Cerrado", Country: "MX", TaxID: "BCE010203AB1"})
+		p, err := env.App.Administration.CreateParty(context.Background(), op, party.Draft{Kind: "lender", LegalName: "Banco Cerrado", Country: "MX", TaxID: "BCE010203AB1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.App.DeactivateParty(context.Background(), op, p.ID); err != nil {
+		if _, err := env.App.Administration.DeactivateParty(context.Background(), op, p.ID); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -85,7 +86,7 @@ func TestDeactivatedPartyIsLockedOut(t *testing.T) {
 	}
 	env.Do(apitest.Req{Method: "POST", Path: "/v1/parties/" + w.Lender.ID.String() + "/api-clients", Token: op, Body: map[string]string{"name": "bot"}}).JSON(t, &client)
 	// Another replica over the same database, which has seen the lender.
-	replica := &app.App{Pool: env.Pool, Issuer: env.App.Issuer, PlatformMaxBps: 700, Now: clk.Now}
+	replica := usecases.New(&app.Base{Pool: env.Pool, Issuer: env.App.Issuer, PlatformMaxBps: 700, Now: clk.Now})
 	lender := app.Actor{Subject: "test", PartyID: w.Lender.ID, Role: auth.RoleLender}
 	if err := replica.CheckActor(ctx, lender); err != nil {
 		t.Fatal(err)
@@ -157,7 +158,7 @@ func TestDeactivatedPartyLosesPortalSession(t *testing.T) {
 	w := env.Seed()
 	ctx := context.Background()
 	opAct := app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator}
-	if _, err := env.App.CreateUser(ctx, opAct, w.Supplier.ID, "ventas@proveedor.mx", "una clave larga"); err != nil {
+	if _, err := env.App.Administration.CreateUser(ctx, opAct, w.Supplier.ID, "ventas@proveedor.mx", "una clave larga"); err != nil {
 		t.Fatal(err)
 	}
 	id, _, err := env.App.StartWebSession(ctx, "ventas@proveedor.mx", "una clave larga", "")
@@ -167,7 +168,7 @@ func TestDeactivatedPartyLosesPortalSession(t *testing.T) {
 	if _, err := env.App.WebSession(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.App.DeactivateParty(ctx, opAct, w.Supplier.ID); err != nil {
+	if _, err := env.App.Administration.DeactivateParty(ctx, opAct, w.Supplier.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.App.WebSession(ctx, id); !errors.Is(err, app.ErrNoWebSession) {

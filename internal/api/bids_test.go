@@ -194,7 +194,7 @@ func TestLosersLearnOnlyTheWinningSpread(t *testing.T) {
 		t.Fatalf("bid: %d %s", r.Status, r.Body)
 	}
 	f.clk.Advance(31 * time.Minute)
-	if n, err := f.env.App.CloseDueAuctions(context.Background(), 10); err != nil || n != 1 {
+	if n, err := f.env.App.Auctions.CloseDueAuctions(context.Background(), 10); err != nil || n != 1 {
 		t.Fatalf("close: %d %v", n, err)
 	}
 	var lost, won map[string]any

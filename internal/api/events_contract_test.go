@@ -69,7 +69,7 @@ func TestEventsMatchContracts(t *testing.T) {
 		produce(t, env, w)
 	}
 	// `cadena token` mints through the app, which records the token it issues.
-	if _, err := env.App.MintToken(context.Background(), "ana@ops", w.Buyer.ID, auth.RoleBuyer); err != nil {
+	if _, err := env.App.Access.MintToken(context.Background(), "ana@ops", w.Buyer.ID, auth.RoleBuyer); err != nil {
 		t.Fatal(err)
 	}
 	op := env.Token(w.Operator.ID, auth.RoleOperator)

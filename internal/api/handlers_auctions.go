@@ -11,6 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/auctions"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/offer"
@@ -52,7 +54,7 @@ type auctionJSON struct {
 // toAuctionJSON shows every viewer the winning spread, but a lender the
 // winner and the offer only when it won (the cadena.auction.lost notice
 // tells a loser the same).
-func toAuctionJSON(v app.AuctionView, act app.Actor) auctionJSON {
+func toAuctionJSON(v auctions.AuctionView, act app.Actor) auctionJSON {
 	a := v.Auction
 	out := auctionJSON{ID: a.ID.String(), ProgramID: a.ProgramID.String(), SupplierID: a.SupplierID.String(), BuyerID: a.BuyerID.String(),
 		Currency: string(a.Currency), Status: a.Status, Face: money.Format(a.Face, a.Currency), InvoiceIDs: make([]string, len(a.InvoiceIDs)),
@@ -81,12 +83,12 @@ func (h *handlers) openAuction(c echo.Context) error {
 		return err
 	}
 	act := actor(c)
-	a, err := h.app.OpenAuction(c.Request().Context(), act, ids)
+	a, err := h.app.Auctions.OpenAuction(c.Request().Context(), act, ids)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/auctions/"+a.ID.String())
-	return c.JSON(http.StatusCreated, toAuctionJSON(app.AuctionView{Auction: a, Bids: []offer.Bid{}}, act))
+	return c.JSON(http.StatusCreated, toAuctionJSON(auctions.AuctionView{Auction: a, Bids: []offer.Bid{}}, act))
 }
 
 func (h *handlers) getAuction(c echo.Context) error {
@@ -95,7 +97,7 @@ func (h *handlers) getAuction(c echo.Context) error {
 		return err
 	}
 	act := actor(c)
-	v, err := h.app.GetAuction(c.Request().Context(), act, id)
+	v, err := h.app.Auctions.GetAuction(c.Request().Context(), act, id)
 	if err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func (h *handlers) placeBid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := h.app.BidAs(c.Request().Context(), actor(c), id, req.SpreadBps)
+	b, err := h.app.Auctions.BidAs(c.Request().Context(), actor(c), id, req.SpreadBps)
 	if err != nil {
 		return err
 	}
@@ -178,7 +180,7 @@ type BidReply struct {
 // payload. The checks of the caller (authenticate) and of the body
 // (decodeBid) are the HTTP route's, and refusals go through the one catalog.
 // The error is for the log: set only when the reply is a 5xx.
-func AnswerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (BidReply, error) {
+func AnswerBid(ctx context.Context, a *usecases.Set, lender uuid.UUID, body []byte) (BidReply, error) {
 	b, err := answerBid(ctx, a, lender, body)
 	if err != nil {
 		r, status := RefuseBid(err)
@@ -198,7 +200,7 @@ func RefuseBid(err error) (BidReply, int) {
 	return BidReply{Code: p.Code, Message: p.Title, Errors: p.Errors}, p.Status
 }
 
-func answerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (offer.Bid, error) {
+func answerBid(ctx context.Context, a *usecases.Set, lender uuid.UUID, body []byte) (offer.Bid, error) {
 	if err := a.CheckActor(ctx, app.Actor{PartyID: lender, Role: auth.RoleLender}); err != nil {
 		return offer.Bid{}, err
 	}
@@ -206,5 +208,5 @@ func answerBid(ctx context.Context, a *app.App, lender uuid.UUID, body []byte) (
 	if err != nil {
 		return offer.Bid{}, err
 	}
-	return a.PlaceBid(ctx, lender, req.AuctionID, req.SpreadBps)
+	return a.Auctions.PlaceBid(ctx, lender, req.AuctionID, req.SpreadBps)
 }

@@ -9,7 +9,7 @@ import (
 
 // auditVerify re-reads the audit chain and reports whether it is intact.
 func (h *handlers) auditVerify(c echo.Context) error {
-	st, err := h.app.AuditVerify(c.Request().Context(), actor(c))
+	st, err := h.app.Auditing.AuditVerify(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/access"
 )
 
 type tokenResponse struct {
@@ -17,7 +17,7 @@ type tokenResponse struct {
 	Role        string `json:"role"`
 }
 
-func toTokenJSON(t app.Token) tokenResponse {
+func toTokenJSON(t access.Token) tokenResponse {
 	return tokenResponse{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(time.Until(t.ExpiresAt).Round(time.Second).Seconds()),
 		PartyID: t.PartyID.String(), Role: string(t.Role)}
 }
@@ -41,7 +41,7 @@ func (h *handlers) clientToken(c echo.Context) error {
 	if req.GrantType != "" && req.GrantType != "client_credentials" {
 		return fail(http.StatusBadRequest, codeBadParameter, "Unsupported grant type", "grant_type must be client_credentials")
 	}
-	tok, err := h.app.ClientToken(c.Request().Context(), req.ClientID, req.ClientSecret, c.RealIP())
+	tok, err := h.app.Access.ClientToken(c.Request().Context(), req.ClientID, req.ClientSecret, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *handlers) login(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	tok, err := h.app.Login(c.Request().Context(), req.Email, req.Password, c.RealIP())
+	tok, err := h.app.Access.Login(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (h *handlers) login(c echo.Context) error {
 // me tells the caller who the token speaks for.
 func (h *handlers) me(c echo.Context) error {
 	a := actor(c)
-	p, err := h.app.GetParty(c.Request().Context(), a, a.PartyID)
+	p, err := h.app.Administration.GetParty(c.Request().Context(), a, a.PartyID)
 	if err != nil {
 		return err
 	}

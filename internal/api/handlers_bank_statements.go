@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/settlement"
@@ -81,7 +81,7 @@ func (h *handlers) uploadStatement(c echo.Context) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); !mediaIs(ct, "application/xml", "text/xml") {
 		return fail(http.StatusUnsupportedMediaType, codeMediaType, "Unsupported media type", "send a camt.054.001.08 as application/xml")
 	}
-	s, err := h.app.UploadStatement(c.Request().Context(), actor(c), c.Request().Body)
+	s, err := h.app.Settling.UploadStatement(c.Request().Context(), actor(c), c.Request().Body)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (h *handlers) getStatement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.app.GetStatement(c.Request().Context(), actor(c), id)
+	s, err := h.app.Settling.GetStatement(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (h *handlers) listStatements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := app.StatementListQuery{Outcome: settlement.Outcome(c.QueryParam("status")), Cursor: cursor, Limit: limit}
+	q := settling.StatementListQuery{Outcome: settlement.Outcome(c.QueryParam("status")), Cursor: cursor, Limit: limit}
 	switch q.Outcome {
 	case "", settlement.Matched, settlement.Duplicated, settlement.Unmatched, settlement.Mismatched:
 	default:
@@ -133,7 +133,7 @@ func (h *handlers) listStatements(c echo.Context) error {
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "to must not be before from")
 	}
-	page, err := h.app.ListStatements(c.Request().Context(), actor(c), q)
+	page, err := h.app.Settling.ListStatements(c.Request().Context(), actor(c), q)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (h *handlers) getFinancing(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := h.app.GetFinancing(c.Request().Context(), actor(c), id)
+	f, err := h.app.Settling.GetFinancing(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (h *handlers) listFinancings(c echo.Context) error {
 			return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "offer_id is a UUID")
 		}
 	}
-	page, err := h.app.ListFinancings(c.Request().Context(), actor(c), offerID, cursor, limit)
+	page, err := h.app.Settling.ListFinancings(c.Request().Context(), actor(c), offerID, cursor, limit)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/money"
@@ -72,7 +72,7 @@ func optional(ok bool, s string) *string {
 	return &s
 }
 
-func toInvoiceJSON(v app.InvoiceView) invoiceJSON {
+func toInvoiceJSON(v invoicing.InvoiceView) invoiceJSON {
 	i := v.Invoice
 	out := invoiceJSON{ID: i.ID.String(), ProgramID: i.ProgramID.String(), BuyerID: i.BuyerID.String(), SupplierID: i.SupplierID.String(),
 		Kind: string(i.Kind), Status: string(i.Status), DocumentNumber: i.DocumentNumber, EInvoiceID: i.EInvoiceID,
@@ -98,7 +98,7 @@ func (h *handlers) publishInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.app.PublishInvoice(c.Request().Context(), actor(c), prog, req.toDraft())
+	v, err := h.app.Invoicing.PublishInvoice(c.Request().Context(), actor(c), prog, req.toDraft())
 	if err != nil {
 		return err
 	}
@@ -122,11 +122,11 @@ func (h *handlers) cancelInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, err := h.app.CancelInvoice(c.Request().Context(), actor(c), id)
+	inv, err := h.app.Invoicing.CancelInvoice(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toInvoiceJSON(app.InvoiceView{Invoice: inv}))
+	return c.JSON(http.StatusOK, toInvoiceJSON(invoicing.InvoiceView{Invoice: inv}))
 }
 
 type changeJSON struct {
@@ -144,14 +144,14 @@ func (h *handlers) getInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.app.GetInvoice(c.Request().Context(), actor(c), id)
+	d, err := h.app.Invoicing.GetInvoice(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
 	cur := d.Currency
 	notes := make([]invoiceJSON, len(d.CreditNotes))
 	for i, n := range d.CreditNotes {
-		notes[i] = toInvoiceJSON(app.InvoiceView{Invoice: n})
+		notes[i] = toInvoiceJSON(invoicing.InvoiceView{Invoice: n})
 	}
 	// Publication is the first entry; later changes come from the history.
 	history := []changeJSON{{At: d.CreatedAt.UTC(), Change: "published", ToStatus: string(invoice.Published), Actor: d.PublishedBy}}
@@ -170,8 +170,8 @@ func (h *handlers) getInvoice(c echo.Context) error {
 }
 
 // invoiceFilter reads the listing's query parameters; a bad one is a 400.
-func invoiceFilter(c echo.Context) (app.InvoiceFilter, error) {
-	var f app.InvoiceFilter
+func invoiceFilter(c echo.Context) (invoicing.InvoiceFilter, error) {
+	var f invoicing.InvoiceFilter
 	bad := func(name, want string) error {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", name+" must be "+want)
 	}
@@ -233,7 +233,7 @@ func (h *handlers) listInvoices(c echo.Context) error {
 	if wantsCSV(c) {
 		return h.exportInvoices(c, f, cursor)
 	}
-	page, err := h.app.ListInvoices(c.Request().Context(), actor(c), f, cursor, limit)
+	page, err := h.app.Invoicing.ListInvoices(c.Request().Context(), actor(c), f, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -251,9 +251,9 @@ func wantsCSV(c echo.Context) bool {
 
 // exportInvoices streams every matching invoice after cursor as CSV. Text
 // cells are neutralised against formula injection in spreadsheets.
-func (h *handlers) exportInvoices(c echo.Context, f app.InvoiceFilter, cursor uuid.UUID) error {
+func (h *handlers) exportInvoices(c echo.Context, f invoicing.InvoiceFilter, cursor uuid.UUID) error {
 	ctx := c.Request().Context()
-	page, err := h.app.ListInvoices(ctx, actor(c), f, cursor, 500)
+	page, err := h.app.Invoicing.ListInvoices(ctx, actor(c), f, cursor, 500)
 	if err != nil {
 		return err // nothing written yet: a problem document
 	}
@@ -279,7 +279,7 @@ func (h *handlers) exportInvoices(c echo.Context, f app.InvoiceFilter, cursor uu
 			return nil
 		}
 		next, _ := uuid.Parse(page.Next)
-		if page, err = h.app.ListInvoices(ctx, actor(c), f, next, 500); err != nil {
+		if page, err = h.app.Invoicing.ListInvoices(ctx, actor(c), f, next, 500); err != nil {
 			return nil // headers are out; the truncated file is all we can say, and the access log has the status
 		}
 	}
@@ -309,7 +309,7 @@ func (h *handlers) publishBatch(c echo.Context) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "program_id must be a UUID")
 	}
-	in := app.BatchInput{ProgramID: prog}
+	in := invoicing.BatchInput{ProgramID: prog}
 	if s := c.QueryParam("atomic"); s != "" {
 		if in.Atomic, err = strconv.ParseBool(s); err != nil {
 			return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "atomic must be true or false")
@@ -341,7 +341,7 @@ func (h *handlers) publishBatch(c echo.Context) error {
 	default:
 		return fail(http.StatusUnsupportedMediaType, codeMediaType, "Unsupported media type", "send a JSON array of documents or text/csv")
 	}
-	b, err := h.app.PublishBatch(c.Request().Context(), actor(c), in)
+	b, err := h.app.Invoicing.PublishBatch(c.Request().Context(), actor(c), in)
 	if err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (h *handlers) getBatch(c echo.Context) error {
 	if result != "" && result != "published" && result != "rejected" {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "result must be published or rejected")
 	}
-	b, rows, err := h.app.GetBatch(c.Request().Context(), actor(c), id, result, after, limit)
+	b, rows, err := h.app.Invoicing.GetBatch(c.Request().Context(), actor(c), id, result, after, limit)
 	if err != nil {
 		return err
 	}

@@ -500,11 +500,11 @@ func TestExpireInvoices(t *testing.T) {
 	if soon.Status != 201 || later.Status != 201 {
 		t.Fatalf("publish: %d %d", soon.Status, later.Status)
 	}
-	n, err := env.App.ExpireInvoices(context.Background(), 100)
+	n, err := env.App.Invoicing.ExpireInvoices(context.Background(), 100)
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d: %v", n, err)
 	}
-	if n, _ := env.App.ExpireInvoices(context.Background(), 100); n != 0 {
+	if n, _ := env.App.Invoicing.ExpireInvoices(context.Background(), 100); n != 0 {
 		t.Fatalf("second sweep expired %d", n)
 	}
 	if s := count(t, env, "SELECT count(*) FROM invoices WHERE status = 'expired' AND document_number = 'E-1'"); s != 1 {
@@ -559,7 +559,7 @@ func produceInvoiceEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 		"issue_date": day(-1), "amount": "1.00", "credit_note_for": "EV-1"})
 	env.Do(apitest.Req{Method: "POST", Path: "/v1/invoices/" + id + "/cancel", Token: buyer})
 	mk(with(doc(w.Supplier.TaxID, "EV-2"), "due_date", day(2)))
-	if _, err := env.App.ExpireInvoices(context.Background(), 10); err != nil {
+	if _, err := env.App.Invoicing.ExpireInvoices(context.Background(), 10); err != nil {
 		t.Fatal(err)
 	}
 	postBatch(t, env, buyer, "", []map[string]any{doc(w.Supplier.TaxID, "EV-3")}, "", "")

@@ -17,7 +17,7 @@ type trialBalanceRowJSON struct {
 
 // trialBalance answers GET /v1/ledger/trial-balance: every currency must balance.
 func (h *handlers) trialBalance(c echo.Context) error {
-	rows, err := h.app.TrialBalance(c.Request().Context(), actor(c))
+	rows, err := h.app.Settling.TrialBalance(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func (h *handlers) issueNATSCredentials(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lc, err := h.app.IssueNATSCredentials(c.Request().Context(), actor(c), id)
+	lc, err := h.app.Administration.IssueNATSCredentials(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func (h *handlers) createQuote(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.app.Quote(c.Request().Context(), actor(c), ids)
+	res, err := h.app.Quoting.Quote(c.Request().Context(), actor(c), ids)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (h *handlers) getOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := h.app.GetOffer(c.Request().Context(), actor(c), id)
+	o, err := h.app.Quoting.GetOffer(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (h *handlers) listOffers(c echo.Context) error {
 	default:
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "status must be open, accepted, expired or superseded")
 	}
-	page, err := h.app.ListOffers(c.Request().Context(), actor(c), status, cursor, limit)
+	page, err := h.app.Quoting.ListOffers(c.Request().Context(), actor(c), status, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (h *handlers) acceptOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fs, err := h.app.AcceptOffer(c.Request().Context(), actor(c), id)
+	fs, err := h.app.Acceptance.AcceptOffer(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (h *handlers) createParty(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := h.app.CreateParty(c.Request().Context(), actor(c), party.Draft{Kind: req.Kind, LegalName: req.LegalName, Country: req.Country, TaxID: req.TaxID})
+	p, err := h.app.Administration.CreateParty(c.Request().Context(), actor(c), party.Draft{Kind: req.Kind, LegalName: req.LegalName, Country: req.Country, TaxID: req.TaxID})
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (h *handlers) listParties(c echo.Context) error {
 		return err
 	}
 	kind := party.Kind(c.QueryParam("kind"))
-	page, err := h.app.ListParties(c.Request().Context(), actor(c), kind, cursor, limit)
+	page, err := h.app.Administration.ListParties(c.Request().Context(), actor(c), kind, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *handlers) getParty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.app.GetParty(c.Request().Context(), actor(c), id)
+	p, err := h.app.Administration.GetParty(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (h *handlers) deactivateParty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.app.DeactivateParty(c.Request().Context(), actor(c), id)
+	p, err := h.app.Administration.DeactivateParty(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *handlers) addBankAccount(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := h.app.AddBankAccount(c.Request().Context(), actor(c), id, party.AccountDraft{Currency: req.Currency, Scheme: req.Scheme,
+	a, err := h.app.Administration.AddBankAccount(c.Request().Context(), actor(c), id, party.AccountDraft{Currency: req.Currency, Scheme: req.Scheme,
 		BankCode: req.BankCode, Number: req.Number, AccountType: req.AccountType, IBAN: req.IBAN, HolderName: req.HolderName})
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (h *handlers) listBankAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accts, err := h.app.ListBankAccounts(c.Request().Context(), actor(c), id)
+	accts, err := h.app.Administration.ListBankAccounts(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (h *handlers) createUser(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := h.app.CreateUser(c.Request().Context(), actor(c), id, req.Email, req.Password)
+	u, err := h.app.Administration.CreateUser(c.Request().Context(), actor(c), id, req.Email, req.Password)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (h *handlers) createAPIClient(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cl, err := h.app.CreateAPIClient(c.Request().Context(), actor(c), id, req.Name)
+	cl, err := h.app.Administration.CreateAPIClient(c.Request().Context(), actor(c), id, req.Name)
 	if err != nil {
 		return err
 	}

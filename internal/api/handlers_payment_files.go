@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/settlement"
 )
@@ -22,7 +22,7 @@ func (h *handlers) paymentFile(c echo.Context) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "date is YYYY-MM-DD")
 	}
-	f, err := h.app.PaymentFile(c.Request().Context(), actor(c), leg, date)
+	f, err := h.app.Settling.PaymentFile(c.Request().Context(), actor(c), leg, date)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (h *handlers) paymentFileByID(c echo.Context) error {
 	if !paymentFileID.MatchString(id) {
 		return settlement.ErrFileNotFound
 	}
-	f, err := h.app.PaymentFileByID(c.Request().Context(), actor(c), id)
+	f, err := h.app.Settling.PaymentFileByID(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h *handlers) paymentFileByID(c echo.Context) error {
 // paymentFileID is the shape of the message ids Cadena gives its files.
 var paymentFileID = regexp.MustCompile(`^C[DR][0-9]{8}-[0-9a-f]{16}$`)
 
-func sendPaymentFile(c echo.Context, f app.PaymentFile) error {
+func sendPaymentFile(c echo.Context, f settling.PaymentFile) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.MessageID+`.xml"`)
 	return c.Blob(http.StatusOK, "application/xml", f.XML)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/refrate"
@@ -43,7 +43,7 @@ type previewJSON struct {
 	IneligibleReason string     `json:"ineligible_reason,omitempty"`
 }
 
-func toPreviewJSON(p app.Preview) previewJSON {
+func toPreviewJSON(p quoting.Preview) previewJSON {
 	q := p.Quote
 	out := previewJSON{Currency: string(q.Currency), Face: money.Format(q.Face, q.Currency), Discount: money.Format(q.Discount, q.Currency),
 		NetProceeds: money.Format(q.Net, q.Currency), ValueDate: q.ValueDate.Format(time.DateOnly), DueDate: q.DueDate.Format(time.DateOnly),
@@ -91,7 +91,7 @@ func (h *handlers) previewPrice(c echo.Context) error {
 		}
 		return strconv.Itoa(*p)
 	}
-	p, err := h.app.PreviewPrice(c.Request().Context(), actor(c), app.PreviewRequest{ProgramID: req.ProgramID, ReferenceIndex: req.ReferenceIndex, InvoiceID: req.InvoiceID,
+	p, err := h.app.Quoting.PreviewPrice(c.Request().Context(), actor(c), quoting.PreviewRequest{ProgramID: req.ProgramID, ReferenceIndex: req.ReferenceIndex, InvoiceID: req.InvoiceID,
 		Request: pricing.Request{Face: req.Face, Currency: req.Currency, ReferenceRate: req.ReferenceRate, SpreadBps: itoa(req.SpreadBps),
 			ValueDate: req.ValueDate, DueDate: req.DueDate, Basis: req.Basis, Calendar: req.Calendar, Convention: req.Convention,
 			Rounding: req.Rounding, MaxSpreadBps: itoa(req.MaxSpreadBps), MaxEffectiveRate: req.MaxEffectiveRate}})
@@ -122,7 +122,7 @@ func (h *handlers) putReferenceRate(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, created, err := h.app.PutReferenceRate(c.Request().Context(), actor(c), c.Param("index"), c.Param("date"), req.Rate)
+	r, created, err := h.app.Quoting.PutReferenceRate(c.Request().Context(), actor(c), c.Param("index"), c.Param("date"), req.Rate)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (h *handlers) listReferenceRates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rates, err := h.app.ReferenceRates(c.Request().Context(), c.Param("index"), c.QueryParam("from"), c.QueryParam("to"), limit)
+	rates, err := h.app.Quoting.ReferenceRates(c.Request().Context(), c.Param("index"), c.QueryParam("from"), c.QueryParam("to"), limit)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (h *handlers) listHolidays(c echo.Context) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", "year must be a number such as 2026")
 	}
-	y, err := h.app.Holidays(c.Request().Context(), c.Param("name"), year)
+	y, err := h.app.Quoting.Holidays(c.Request().Context(), c.Param("name"), year)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (h *handlers) putCalendarOverride(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	o, err := h.app.PutCalendarOverride(c.Request().Context(), actor(c), c.Param("name"), c.Param("date"), req.Name, req.Remove)
+	o, err := h.app.Quoting.PutCalendarOverride(c.Request().Context(), actor(c), c.Param("name"), c.Param("date"), req.Name, req.Remove)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (h *handlers) putCalendarOverride(c echo.Context) error {
 }
 
 func (h *handlers) deleteCalendarOverride(c echo.Context) error {
-	if err := h.app.DeleteCalendarOverride(c.Request().Context(), actor(c), c.Param("name"), c.Param("date")); err != nil {
+	if err := h.app.Quoting.DeleteCalendarOverride(c.Request().Context(), actor(c), c.Param("name"), c.Param("date")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

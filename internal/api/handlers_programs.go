@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/administration"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/validation"
@@ -90,7 +90,7 @@ func (h *handlers) createProgram(c echo.Context) error {
 			return validation.Errors{{Field: "buyer_id", Code: "invalid", Message: "buyer_id must be a UUID"}}
 		}
 	}
-	p, err := h.app.CreateProgram(c.Request().Context(), actor(c), buyer, program.Draft{Name: req.Name, Currency: req.Currency,
+	p, err := h.app.Administration.CreateProgram(c.Request().Context(), actor(c), buyer, program.Draft{Name: req.Name, Currency: req.Currency,
 		ReferenceIndex: req.ReferenceIndex, MaxSpreadBps: req.MaxSpreadBps, DayCount: req.DayCount, Calendar: req.Calendar,
 		BusinessDayRule: req.BusinessDayRule, TimeZone: req.TimeZone, FundingCutoff: req.FundingCutoff, MinDays: req.MinDays,
 		MaxTenorDays: req.MaxTenorDays, MaxInvoiceAmount: deref(req.MaxInvoiceAmount), MaxEffectiveRate: deref(req.MaxEffectiveRate), GraceDays: req.GraceDays, Rounding: req.Rounding,
@@ -107,7 +107,7 @@ func (h *handlers) listPrograms(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.app.ListPrograms(c.Request().Context(), actor(c), cursor, limit)
+	page, err := h.app.Administration.ListPrograms(c.Request().Context(), actor(c), cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (h *handlers) getProgram(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.app.GetProgram(c.Request().Context(), actor(c), id)
+	p, err := h.app.Administration.GetProgram(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (h *handlers) enrollSupplier(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	en, err := h.app.EnrollSupplier(c.Request().Context(), actor(c), id, app.SupplierInvite{TaxID: req.TaxID, Country: req.Country, LegalName: req.LegalName})
+	en, err := h.app.Administration.EnrollSupplier(c.Request().Context(), actor(c), id, administration.SupplierInvite{TaxID: req.TaxID, Country: req.Country, LegalName: req.LegalName})
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (h *handlers) listProgramSuppliers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := h.app.ListProgramSuppliers(c.Request().Context(), actor(c), id)
+	rows, err := h.app.Administration.ListProgramSuppliers(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -205,11 +205,11 @@ func (h *handlers) enrollLender(c echo.Context) error {
 	if err != nil {
 		return validation.Errors{{Field: "lender_id", Code: "invalid", Message: "lender_id must be a UUID"}}
 	}
-	l, err := h.app.EnrollLender(c.Request().Context(), actor(c), id, lender, req.CreditLimit)
+	l, err := h.app.Administration.EnrollLender(c.Request().Context(), actor(c), id, lender, req.CreditLimit)
 	if err != nil {
 		return err
 	}
-	p, err := h.app.GetProgram(c.Request().Context(), actor(c), id)
+	p, err := h.app.Administration.GetProgram(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (h *handlers) listProgramLenders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, ls, err := h.app.ProgramLenders(c.Request().Context(), actor(c), id)
+	p, ls, err := h.app.Administration.ProgramLenders(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 // reconciliation answers GET /v1/reconciliation: every financing's state,
 // ledger and confirmations checked against each other.
 func (h *handlers) reconciliation(c echo.Context) error {
-	r, err := h.app.Reconcile(c.Request().Context(), actor(c))
+	r, err := h.app.Settling.Reconcile(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

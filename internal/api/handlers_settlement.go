@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/money"
 	"github.com/cadena-finance/cadena/internal/settlement"
@@ -101,7 +101,7 @@ func (h *handlers) assignmentNotice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.app.AssignmentNotice(c.Request().Context(), actor(c), id)
+	n, err := h.app.Settling.AssignmentNotice(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -126,9 +126,9 @@ type confirmationJSON struct {
 
 // confirmLeg serves both confirmation routes: {bank_reference, amount, date}.
 func (h *handlers) confirmLeg(leg settlement.Leg) echo.HandlerFunc {
-	confirm := h.app.ConfirmFunding
+	confirm := h.app.Settling.ConfirmFunding
 	if leg == settlement.Repayment {
-		confirm = h.app.ConfirmRepayment
+		confirm = h.app.Settling.ConfirmRepayment
 	}
 	return func(c echo.Context) error {
 		id, err := pathID(c, "id", financing.ErrNotFound)
@@ -143,7 +143,7 @@ func (h *handlers) confirmLeg(leg settlement.Leg) echo.HandlerFunc {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
-		out, err := confirm(c.Request().Context(), actor(c), id, app.ConfirmationInput{BankReference: req.BankReference, Amount: req.Amount, Date: req.Date})
+		out, err := confirm(c.Request().Context(), actor(c), id, settling.ConfirmationInput{BankReference: req.BankReference, Amount: req.Amount, Date: req.Date})
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func (h *handlers) putStandingOffer(c echo.Context) error {
 	if req.ValidUntil != nil {
 		until = *req.ValidUntil
 	}
-	s, err := h.app.PutStandingOffer(c.Request().Context(), actor(c), id, req.Buckets, from, until)
+	s, err := h.app.Quoting.PutStandingOffer(c.Request().Context(), actor(c), id, req.Buckets, from, until)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (h *handlers) getStandingOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.app.GetStandingOffer(c.Request().Context(), actor(c), id)
+	s, err := h.app.Quoting.GetStandingOffer(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (h *handlers) deleteStandingOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.app.WithdrawStandingOffer(c.Request().Context(), actor(c), id); err != nil {
+	if err := h.app.Quoting.WithdrawStandingOffer(c.Request().Context(), actor(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -83,7 +83,7 @@ func (h *handlers) setStandingStatus(c echo.Context, active bool) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.app.SetStandingOfferStatus(c.Request().Context(), actor(c), id, active)
+	s, err := h.app.Quoting.SetStandingOfferStatus(c.Request().Context(), actor(c), id, active)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/money"
 )
@@ -44,9 +44,9 @@ func (h *handlers) ledgerStatement(c echo.Context) error {
 		}
 		limit = n
 	}
-	st, err := h.app.Statement(c.Request().Context(), actor(c), app.StatementQuery{Currency: c.QueryParam("currency"),
+	st, err := h.app.Settling.Statement(c.Request().Context(), actor(c), settling.StatementQuery{Currency: c.QueryParam("currency"),
 		From: c.QueryParam("from"), To: c.QueryParam("to"), After: c.QueryParam("cursor"), Limit: limit})
-	if errors.Is(err, app.ErrBadCursor) {
+	if errors.Is(err, settling.ErrBadCursor) {
 		return fail(http.StatusBadRequest, codeBadParameter, "Bad query parameter", err.Error())
 	}
 	if err != nil {
@@ -71,7 +71,7 @@ func (h *handlers) ledgerStatement(c echo.Context) error {
 		w.Flush()
 		return w.Error()
 	}
-	bal := func(bs []app.Balance) []balanceJSON {
+	bal := func(bs []settling.Balance) []balanceJSON {
 		out := make([]balanceJSON, len(bs))
 		for i, b := range bs {
 			out[i] = balanceJSON{Account: string(b.Account), Normal: string(b.Account.Normal()), Debits: money.Format(b.Debits, cur),

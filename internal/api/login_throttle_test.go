@@ -15,7 +15,7 @@ func init() {
 	eventProducers = append(eventProducers, func(t *testing.T, env *apitest.Env, _ apitest.World) {
 		env.App.Throttle = auth.Throttle{Failures: 1}
 		defer func() { env.App.Throttle = auth.Throttle{} }()
-		if _, err := env.App.Login(context.Background(), "nadie@ejemplo.mx", "una clave cualquiera", "192.0.2.1"); err == nil {
+		if _, err := env.App.Access.Login(context.Background(), "nadie@ejemplo.mx", "una clave cualquiera", "192.0.2.1"); err == nil {
 			t.Fatal("unknown account logged in")
 		}
 	})
@@ -32,7 +32,7 @@ func throttleEnv(t *testing.T) (*apitest.Env, *clock, string) {
 	env.App.Throttle = auth.Throttle{Failures: 3, AddressFailures: 5, Window: 15 * time.Minute, Backoff: time.Minute, MaxBackoff: 10 * time.Minute}
 	w := env.Seed()
 	op := app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator}
-	if _, err := env.App.CreateUser(context.Background(), op, w.Buyer.ID, "pagos@comprador.mx", "la clave correcta"); err != nil {
+	if _, err := env.App.Administration.CreateUser(context.Background(), op, w.Buyer.ID, "pagos@comprador.mx", "la clave correcta"); err != nil {
 		t.Fatal(err)
 	}
 	return env, clk, env.Token(w.Operator.ID, auth.RoleOperator)
@@ -84,7 +84,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 	if n := count(t, env, "SELECT count(*) FROM outbox WHERE subject = 'cadena.auth.login_throttled' AND payload->'data'->>'key' = 'account:pagos@comprador.mx'"); n != 2 {
 		t.Fatalf("%d throttling events, want one per lock", n)
 	}
-	if _, err := env.App.AuditPending(context.Background(), 1000); err != nil {
+	if _, err := env.App.Auditing.AuditPending(context.Background(), 1000); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, env, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_throttled' AND after_state::jsonb->>'key' = 'account:pagos@comprador.mx'"); n != 2 {

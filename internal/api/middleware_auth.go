@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/event"
 )
@@ -16,7 +17,7 @@ const actorKey = "cadena.actor"
 
 // authenticate verifies the bearer token, checks that its party exists, is
 // active and takes its role (app.CheckActor), and stores the actor.
-func authenticate(v *auth.Verifier, a *app.App) echo.MiddlewareFunc {
+func authenticate(v *auth.Verifier, a *usecases.Set) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)

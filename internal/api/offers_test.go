@@ -17,6 +17,8 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/api/apitest"
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/invoice"
@@ -62,7 +64,7 @@ func newOfferFixture(t *testing.T) *offerFixture {
 	f.lender2 = env.Token(f.w.Lender2.ID, auth.RoleLender)
 	f.outsider = env.Token(f.w.OtherLender.ID, auth.RoleLender)
 	f.prog = "/v1/programs/" + f.w.Program.ID.String()
-	if _, _, err := env.App.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Operator.ID, Role: auth.RoleOperator},
+	if _, _, err := env.App.Quoting.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Operator.ID, Role: auth.RoleOperator},
 		"TIIE_FONDEO", "2026-11-19", "7.12"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +88,8 @@ func (f *offerFixture) invoices(t *testing.T, n int, amount string) []string {
 		drafts[i] = invoice.Draft{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "F-" + uuid.NewString()[:13], EInvoiceID: cfdi(),
 			IssueDate: "2026-11-15", DueDate: "2027-01-22", Amount: amount}
 	}
-	b, err := f.env.App.PublishBatch(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: drafts})
+	b, err := f.env.App.Invoicing.PublishBatch(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
+		invoicing.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: drafts})
 	if err != nil || b.Published != n {
 		t.Fatalf("publish: %+v %v", b, err)
 	}
@@ -295,7 +297,7 @@ func TestAcceptanceRechecks(t *testing.T) {
 	}
 
 	q = f.quote(t, ids[1])
-	if _, _, err := f.env.App.PutReferenceRate(ctx, app.Actor{Subject: "test", PartyID: f.w.Operator.ID, Role: auth.RoleOperator}, "TIIE_FONDEO", "2026-11-20", "7.25"); err != nil {
+	if _, _, err := f.env.App.Quoting.PutReferenceRate(ctx, app.Actor{Subject: "test", PartyID: f.w.Operator.ID, Role: auth.RoleOperator}, "TIIE_FONDEO", "2026-11-20", "7.25"); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.accept(q.Offers[0].ID, "r1"); r.Status != 409 || r.Problem(t).Code != "offer.repriced" {
@@ -537,7 +539,7 @@ func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
 	}
 
 	// Nothing closes before the window ends.
-	if n, err := f.env.App.CloseDueAuctions(ctx, 10); err != nil || n != 0 {
+	if n, err := f.env.App.Auctions.CloseDueAuctions(ctx, 10); err != nil || n != 0 {
 		t.Fatalf("closed early: %d %v", n, err)
 	}
 	// "Restart": the first process is gone; two fresh replicas over the same
@@ -549,7 +551,7 @@ func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
 	var closed atomic.Int64
 	var wg sync.WaitGroup
 	for range 2 {
-		replica := &app.App{Pool: f.env.Pool, Issuer: f.env.App.Issuer, PlatformMaxBps: 700, Now: f.clk.Now}
+		replica := usecases.New(&app.Base{Pool: f.env.Pool, Issuer: f.env.App.Issuer, PlatformMaxBps: 700, Now: f.clk.Now})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -600,8 +602,8 @@ func TestAuctionOpenedEventListsInvoices(t *testing.T) {
 	f := newOfferFixture(t)
 	ctx := context.Background()
 	s := f.w.Supplier.ID.String()
-	b, err := f.env.App.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
+	b, err := f.env.App.Invoicing.PublishBatch(ctx, app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
+		invoicing.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: []invoice.Draft{
 			{Supplier: s, DocumentNumber: "EV-1", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-22", Amount: "30000.00"},
 			// A Saturday: the maturity moves to a business day.
 			{Supplier: s, DocumentNumber: "EV-2", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-23", Amount: "20000.00"},
@@ -667,7 +669,7 @@ func TestAuctionWithoutBidsReturnsInvoices(t *testing.T) {
 		t.Fatalf("open: %d %s", r.Status, r.Body)
 	}
 	f.clk.Advance(31 * time.Minute)
-	if n, err := f.env.App.CloseDueAuctions(context.Background(), 10); n != 1 || err != nil {
+	if n, err := f.env.App.Auctions.CloseDueAuctions(context.Background(), 10); n != 1 || err != nil {
 		t.Fatalf("close: %d %v", n, err)
 	}
 	if n := count(t, f.env, "SELECT count(*) FROM invoices WHERE id::text = $1 AND status = 'published'", ids[0]); n != 1 {
@@ -685,7 +687,7 @@ func produceOfferEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 	f.supplier = env.Token(w.Supplier.ID, auth.RoleSupplier)
 	f.lender = env.Token(w.Lender.ID, auth.RoleLender)
 	f.lender2 = env.Token(w.Lender2.ID, auth.RoleLender)
-	if _, _, err := env.App.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator},
+	if _, _, err := env.App.Quoting.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator},
 		"TIIE_FONDEO", "2026-11-19", "7.12"); err != nil {
 		t.Fatal(err)
 	}
@@ -700,11 +702,11 @@ func produceOfferEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 	f.bid(f.lender, au.ID, 300)
 	f.bid(f.lender2, au.ID, 310)
 	clk.Advance(31 * time.Minute)
-	if n, err := env.App.CloseDueAuctions(context.Background(), 10); n != 1 || err != nil {
+	if n, err := env.App.Auctions.CloseDueAuctions(context.Background(), 10); n != 1 || err != nil {
 		t.Fatalf("close: %d %v", n, err)
 	}
 	clk.Advance(11 * time.Minute) // the winning offer lapses
-	if _, err := env.App.ExpireOffers(context.Background(), 100); err != nil {
+	if _, err := env.App.Auctions.ExpireOffers(context.Background(), 100); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -720,16 +722,16 @@ func TestLapsedAuctionOfferReleasesInvoices(t *testing.T) {
 		t.Fatal(r.Status)
 	}
 	f.clk.Advance(31 * time.Minute)
-	if n, err := f.env.App.CloseDueAuctions(ctx, 10); n != 1 || err != nil {
+	if n, err := f.env.App.Auctions.CloseDueAuctions(ctx, 10); n != 1 || err != nil {
 		t.Fatal(n, err)
 	}
 	f.env.Do(apitest.Req{Method: "GET", Path: "/v1/auctions/" + au.ID, Token: f.supplier}).JSON(t, &au)
 	f.clk.Advance(9 * time.Minute)
-	if n, err := f.env.App.ExpireOffers(ctx, 100); n != 0 || err != nil {
+	if n, err := f.env.App.Auctions.ExpireOffers(ctx, 100); n != 0 || err != nil {
 		t.Fatalf("expired early: %d %v", n, err)
 	}
 	f.clk.Advance(time.Minute)
-	if n, err := f.env.App.ExpireOffers(ctx, 100); n != 1 || err != nil {
+	if n, err := f.env.App.Auctions.ExpireOffers(ctx, 100); n != 1 || err != nil {
 		t.Fatalf("expire: %d %v", n, err)
 	}
 	if n := count(t, f.env, "SELECT count(*) FROM invoices WHERE id::text = $1 AND status = 'published'", ids[0]); n != 1 {
@@ -760,7 +762,7 @@ func TestNotifierIgnoresRedelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false, false} {
-		fresh, err := f.env.App.HandleNotifierEvent(context.Background(), env)
+		fresh, err := f.env.App.Notifying.HandleNotifierEvent(context.Background(), env)
 		if err != nil || fresh != want {
 			t.Fatalf("delivery %d: fresh %v err %v", i, fresh, err)
 		}
@@ -808,8 +810,8 @@ func TestOfferLinesCarryTheirRates(t *testing.T) {
 		{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "R-30", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2026-12-11", Amount: "50000.00"},
 		{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "R-90", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2027-01-22", Amount: "70000.00"},
 	}
-	b, err := f.env.App.PublishBatch(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
-		app.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: drafts})
+	b, err := f.env.App.Invoicing.PublishBatch(context.Background(), app.Actor{Subject: "test", PartyID: f.w.Buyer.ID, Role: auth.RoleBuyer},
+		invoicing.BatchInput{ProgramID: f.w.Program.ID, Atomic: true, Format: "json", Drafts: drafts})
 	if err != nil || b.Published != 2 {
 		t.Fatalf("publish: %+v %v", b, err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/access"
 	"github.com/cadena-finance/cadena/internal/errcatalog"
 	"github.com/cadena-finance/cadena/internal/pricing"
 	"github.com/cadena-finance/cadena/internal/validation"
@@ -114,7 +114,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="cadena"`)
 		}
-		var throttled *app.ThrottledError
+		var throttled *access.ThrottledError
 		if errors.As(err, &throttled) {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(throttled.RetryAfter()))
 		}

@@ -14,7 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/acceptance"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/iso20022"
 	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
@@ -23,7 +24,7 @@ import (
 
 // Deps is what the API needs from the process.
 type Deps struct {
-	App *app.App
+	App *usecases.Set
 	// Pool is the database, pinged by /readyz.
 	Pool         interface{ Ping(context.Context) error }
 	Verifier     *auth.Verifier
@@ -131,7 +132,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/quotes", h.createQuote, allow(supplierOnly...), idem)
 	v1.GET("/offers", h.listOffers, allow(anyRole...))
 	v1.GET("/offers/:id", h.getOffer, allow(anyRole...))
-	v1.POST("/offers/:id/accept", h.acceptOffer, allow(app.OfferAcceptors()...), idem)
+	v1.POST("/offers/:id/accept", h.acceptOffer, allow(acceptance.OfferAcceptors()...), idem)
 	v1.POST("/early-payment-requests", h.openAuction, allow(supplierOnly...), idem)
 	v1.GET("/auctions/:id", h.getAuction, allow(auth.RoleOperator, auth.RoleSupplier, auth.RoleLender))
 	v1.POST("/auctions/:id/bids", h.placeBid, allow(lenderOnly...), idem)
@@ -156,7 +157,7 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
-type handlers struct{ app *app.App }
+type handlers struct{ app *usecases.Set }
 
 // batchRoute takes uploads of up to invoice.MaxBatchRows documents, so it
 // has its own body limit (Deps.MaxBatchBytes) instead of the global one.

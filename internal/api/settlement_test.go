@@ -56,7 +56,7 @@ func withAccounts(t *testing.T, f *offerFixture) *settleFixture {
 	t.Helper()
 	s := &settleFixture{offerFixture: f, accounts: map[uuid.UUID]string{}, tokens: map[uuid.UUID]string{f.w.Lender.ID: f.lender, f.w.Lender2.ID: f.lender2}}
 	for who, p := range map[string]party.Party{"buyer": f.w.Buyer, "supplier": f.w.Supplier, "lender": f.w.Lender, "lender2": f.w.Lender2, "supplier2": f.w.Supplier2} {
-		if _, err := f.env.App.AddBankAccount(context.Background(), app.System, p.ID, party.AccountDraft{Currency: "MXN", Scheme: "CLABE", Number: clabes[who]}); err != nil {
+		if _, err := f.env.App.Administration.AddBankAccount(context.Background(), app.System, p.ID, party.AccountDraft{Currency: "MXN", Scheme: "CLABE", Number: clabes[who]}); err != nil {
 			t.Fatal(err)
 		}
 		s.accounts[p.ID] = clabes[who]
@@ -196,7 +196,7 @@ func (s *settleFixture) sameFile(t *testing.T, tok, kind, date string, doc []byt
 
 func (s *settleFixture) sweep(t *testing.T) int {
 	t.Helper()
-	n, err := s.env.App.SettleSchedule(context.Background(), 100, 3)
+	n, err := s.env.App.Settling.SettleSchedule(context.Background(), 100, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,7 +729,7 @@ func produceSettlementEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 	f := &offerFixture{env: env, w: w, clk: clk, prog: "/v1/programs/" + w.Program.ID.String(), op: env.Token(w.Operator.ID, auth.RoleOperator),
 		supplier: env.Token(w.Supplier.ID, auth.RoleSupplier), buyer: env.Token(w.Buyer.ID, auth.RoleBuyer),
 		lender: env.Token(w.Lender.ID, auth.RoleLender), lender2: env.Token(w.Lender2.ID, auth.RoleLender)}
-	if _, _, err := env.App.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator},
+	if _, _, err := env.App.Quoting.PutReferenceRate(context.Background(), app.Actor{Subject: "test", PartyID: w.Operator.ID, Role: auth.RoleOperator},
 		"TIIE_FONDEO", "2026-11-19", "7.12"); err != nil {
 		t.Fatal(err)
 	}
@@ -784,7 +784,7 @@ func TestScheduleOnSeveralReplicas(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.env.App.SettleSchedule(context.Background(), 3, 3)
+			_, err := s.env.App.Settling.SettleSchedule(context.Background(), 3, 3)
 			errs <- err
 		}()
 	}

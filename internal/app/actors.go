@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/cadena-finance/cadena/internal/auth"
-	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/party/partydb"
 )
@@ -48,7 +45,7 @@ type actorCache struct {
 // its role (ErrActorMismatch), or is deactivated (ErrPartyInactive). Every
 // surface calls it for every request: API middleware, portal sessions, the
 // NATS bid service, logins.
-func (a *App) CheckActor(ctx context.Context, act Actor) error {
+func (a *Base) CheckActor(ctx context.Context, act Actor) error {
 	now := a.Clock()
 	a.actors.mu.Lock()
 	st, ok := a.actors.parties[act.PartyID]
@@ -78,41 +75,8 @@ func (a *App) CheckActor(ctx context.Context, act Actor) error {
 	return nil
 }
 
-func (a *App) ForgetParty(id uuid.UUID) {
+func (a *Base) ForgetParty(id uuid.UUID) {
 	a.actors.mu.Lock()
 	delete(a.actors.parties, id)
 	a.actors.mu.Unlock()
-}
-
-// PartyStatusEvent is the payload of cadena.party.deactivated.
-type PartyStatusEvent struct {
-	PartyID       uuid.UUID `json:"party_id"`
-	Kind          string    `json:"kind"`
-	DeactivatedAt time.Time `json:"deactivated_at"`
-}
-
-// DeactivateParty stops a party from acting (operators only): its people
-// cannot log in, its API clients get no tokens, and every token, portal
-// session and NATS bid of it is refused within ActorCheckTTL on every
-// replica (at once on this one). Its history stays. Deactivating a
-// deactivated party changes nothing; an operator cannot deactivate its own
-// party, so the platform is never left without one.
-func (a *App) DeactivateParty(ctx context.Context, act Actor, id uuid.UUID) (party.Party, error) {
-	if !act.Is(auth.RoleOperator) {
-		return party.Party{}, ErrForbidden
-	}
-	if id == act.PartyID {
-		return party.Party{}, party.ErrSelfDeactivation
-	}
-	var p party.Party
-	err := a.InTx(ctx, func(tx pgx.Tx) error {
-		var changed bool
-		var err error
-		if p, changed, err = partydb.Deactivate(ctx, tx, id, a.Clock()); err != nil || !changed {
-			return err
-		}
-		return a.Emit(ctx, tx, event.PartyDeactivated, PartyStatusEvent{PartyID: p.ID, Kind: string(p.Kind), DeactivatedAt: p.DeactivatedAt.UTC()})
-	})
-	a.ForgetParty(id)
-	return p, err
 }

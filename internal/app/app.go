@@ -24,7 +24,7 @@ import (
 var ErrForbidden = errors.New("not allowed for this role")
 
 // App is the application layer shared by the API, the portal and the CLI.
-type App struct {
+type Base struct {
 	Pool           *pgxpool.Pool
 	Issuer         *auth.Issuer
 	PlatformMaxBps int
@@ -32,9 +32,6 @@ type App struct {
 	// before quoting stops (CADENA_REFERENCE_RATE_MAX_AGE_DAYS, default 3).
 	RateMaxAgeDays int
 	Now            func() time.Time
-	// LenderNATS creates lenders' consumers and credentials; set by
-	// internal/server (nil without NATS: credentials answer ErrNATSUnavailable).
-	LenderNATS LenderNATS
 	// Committed is called after every transaction of the application layer
 	// commits, so the outbox relay publishes its events at once (the server
 	// points it at the relay's Wake); nil in tools without a relay.
@@ -75,7 +72,7 @@ func (a Actor) Is(roles ...auth.Role) bool {
 
 // Clock is the application's time (tests pin Now), so the surfaces' default
 // dates agree with the use cases'.
-func (a *App) Clock() time.Time {
+func (a *Base) Clock() time.Time {
 	if a.Now != nil {
 		return a.Now()
 	}
@@ -84,16 +81,16 @@ func (a *App) Clock() time.Time {
 
 // Tx is the one transaction runner (db.Runner) over the pool, waking the
 // outbox relay after each commit.
-func (a *App) Tx() db.Runner { return db.Runner{Pool: a.Pool, Committed: a.Committed} }
+func (a *Base) Tx() db.Runner { return db.Runner{Pool: a.Pool, Committed: a.Committed} }
 
 // inTx runs fn in a READ COMMITTED transaction through the runner.
-func (a *App) InTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
+func (a *Base) InTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
 
 // emit adds an event of type typ to the outbox in tx, on its own subject,
 // and a routed copy on each party subject in copies (event.ForLender,
 // event.ForParty), in one statement. With emitOnlyTo it is the one way an
 // event fans out to its parties.
-func (a *App) Emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
+func (a *Base) Emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
 	e, err := event.New(typ, data, a.Clock())
 	if err != nil {
 		return err
@@ -103,7 +100,7 @@ func (a *App) Emit(ctx context.Context, tx db.Execer, typ string, data any, copi
 
 // emitOnlyTo adds only the parties' copies of an event, for news that is
 // theirs alone (a lender's own bid, its won or lost auction).
-func (a *App) EmitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
+func (a *Base) EmitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
 	e, err := event.New(typ, data, a.Clock())
 	if err != nil {
 		return err
@@ -149,3 +146,7 @@ func ParseCursor(s string) (uuid.UUID, error) {
 	}
 	return uuid.Parse(s)
 }
+
+// System is the actor for operator commands run on the server itself
+// (bootstrap, demo seed); it never comes from a token.
+var System = Actor{Subject: "system", Role: auth.RoleOperator}

@@ -34,7 +34,7 @@ type Basket struct {
 
 // LoadBasket loads the caller's invoices (one query), their program, terms,
 // value date and fixing, and checks each is in status want and eligible.
-func (a *App) LoadBasket(ctx context.Context, q db.Querier, act Actor, ids []uuid.UUID, lock bool, want invoice.Status) (Basket, error) {
+func (a *Base) LoadBasket(ctx context.Context, q db.Querier, act Actor, ids []uuid.UUID, lock bool, want invoice.Status) (Basket, error) {
 	var b Basket
 	if len(ids) == 0 || len(ids) > 1000 {
 		return b, validation.Errors{{Field: "invoice_ids", Code: "required", Message: "give from 1 to 1000 invoice ids"}}
@@ -83,7 +83,7 @@ func (a *App) LoadBasket(ctx context.Context, q db.Querier, act Actor, ids []uui
 // QuoteDay fills b's terms, value date and cut-off for a quote made at now:
 // the value date is today before the cut-off on a business day, else the
 // next business day.
-func (a *App) QuoteDay(ctx context.Context, b *Basket, now time.Time) error {
+func (a *Base) QuoteDay(ctx context.Context, b *Basket, now time.Time) error {
 	var err error
 	if b.Terms, err = a.PricingTerms(ctx, b.Program); err != nil {
 		return err

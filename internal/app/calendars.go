@@ -25,7 +25,7 @@ type cachedCalendar struct {
 }
 
 // Calendar returns a holiday calendar with the operators' overrides applied.
-func (a *App) Calendar(ctx context.Context, name string) (*calendar.Calendar, error) {
+func (a *Base) Calendar(ctx context.Context, name string) (*calendar.Calendar, error) {
 	name = strings.ToUpper(strings.TrimSpace(name))
 	a.calendars.mu.Lock()
 	c, ok := a.calendars.entries[name]
@@ -53,7 +53,7 @@ func (a *App) Calendar(ctx context.Context, name string) (*calendar.Calendar, er
 	return cal, nil
 }
 
-func (a *App) ForgetCalendar(name string) {
+func (a *Base) ForgetCalendar(name string) {
 	a.calendars.mu.Lock()
 	delete(a.calendars.entries, name)
 	a.calendars.mu.Unlock()

@@ -27,7 +27,7 @@ type Terms struct {
 
 // PricingTerms turns a program into the pricing engine's terms, with the
 // calendar's overrides applied.
-func (a *App) PricingTerms(ctx context.Context, p program.Program) (Terms, error) {
+func (a *Base) PricingTerms(ctx context.Context, p program.Program) (Terms, error) {
 	cal, err := a.Calendar(ctx, p.Calendar)
 	if err != nil {
 		return Terms{}, err
@@ -57,13 +57,13 @@ func (a *App) PricingTerms(ctx context.Context, p program.Program) (Terms, error
 }
 
 // Fixing is the latest published rate on or before the value date, refused when stale.
-func (a *App) Fixing(ctx context.Context, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
+func (a *Base) Fixing(ctx context.Context, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
 	return a.FixingOn(ctx, a.Pool, index, valueDate, cal)
 }
 
 // FixingOn is Fixing read through q: inside a transaction, pass the
 // transaction, so it never waits for a second pool connection while holding one.
-func (a *App) FixingOn(ctx context.Context, q db.Querier, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
+func (a *Base) FixingOn(ctx context.Context, q db.Querier, index string, valueDate time.Time, cal *calendar.Calendar) (refrate.Rate, error) {
 	if !refrate.KnownIndex(index) {
 		return refrate.Rate{}, validation.Errors{{Field: "reference_index", Code: "unknown_index", Message: "reference index must be one of " + strings.Join(refrate.Indices, ", ")}}
 	}
@@ -74,7 +74,7 @@ func (a *App) FixingOn(ctx context.Context, q db.Querier, index string, valueDat
 	return fix, refrate.CheckFresh(fix, valueDate, cal, a.MaxRateAge())
 }
 
-func (a *App) MaxRateAge() int {
+func (a *Base) MaxRateAge() int {
 	if a.RateMaxAgeDays > 0 {
 		return a.RateMaxAgeDays
 	}
@@ -88,7 +88,7 @@ func ValueDate(now time.Time, loc *time.Location, t Terms) (time.Time, error) {
 // ProgramOf returns a program by id, cached: a program's terms never change
 // after creation (there is no update), so acceptance need not read it again.
 // The caller has already checked the caller may see what refers to it.
-func (a *App) ProgramOf(ctx context.Context, id uuid.UUID) (program.Program, error) {
+func (a *Base) ProgramOf(ctx context.Context, id uuid.UUID) (program.Program, error) {
 	if p, ok := a.programs.Load(id); ok {
 		return p.(program.Program), nil
 	}

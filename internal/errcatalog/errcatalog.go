@@ -9,6 +9,10 @@ import (
 	"net/http"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
+	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/access"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
@@ -46,8 +50,8 @@ func Entries() []Entry { return append([]Entry(nil), entries...) }
 // Codes are a public contract: add, never rename.
 var entries = []Entry{
 	{app.ErrForbidden, http.StatusForbidden, "auth.forbidden", "Your role may not do this"},
-	{app.ErrBadCredentials, http.StatusUnauthorized, "auth.invalid_credentials", "Invalid credentials"},
-	{app.ErrThrottled, http.StatusTooManyRequests, "auth.throttled", "Too many failed logins; retry after the time in Retry-After"},
+	{access.ErrBadCredentials, http.StatusUnauthorized, "auth.invalid_credentials", "Invalid credentials"},
+	{access.ErrThrottled, http.StatusTooManyRequests, "auth.throttled", "Too many failed logins; retry after the time in Retry-After"},
 	{app.ErrPartyInactive, http.StatusUnauthorized, "auth.party_inactive", "The credential's party is deactivated"},
 	{app.ErrActorMismatch, http.StatusUnauthorized, "auth.party_mismatch", "The credential's party does not exist or does not take its role"},
 	{party.ErrSelfDeactivation, http.StatusConflict, "party.self_deactivation", "An operator cannot deactivate its own party"},
@@ -81,7 +85,7 @@ var entries = []Entry{
 	{refrate.ErrStale, http.StatusUnprocessableEntity, "pricing.reference_rate_stale", "The reference rate is stale; quoting stops until a fresh one is published"},
 	{calendar.ErrUnknownCalendar, http.StatusNotFound, "calendar.not_found", "No such calendar"},
 	{calendar.ErrYearOutOfRange, http.StatusUnprocessableEntity, "calendar.year_out_of_range", "Year outside the calendar's range"},
-	{app.ErrNoOverride, http.StatusNotFound, "calendar.override_not_found", "No override on that day"},
+	{quoting.ErrNoOverride, http.StatusNotFound, "calendar.override_not_found", "No override on that day"},
 	{pricing.ErrSpreadAboveCap, http.StatusUnprocessableEntity, "pricing.spread_above_cap", "Spread above the program's maximum spread"},
 	{pricing.ErrMaxSpreadAbovePlatform, http.StatusUnprocessableEntity, "pricing.max_spread_above_platform", "Maximum spread above the platform maximum"},
 	{pricing.ErrAboveRateCeiling, http.StatusUnprocessableEntity, "pricing.above_rate_ceiling", "Effective annual rate above the program's ceiling"},
@@ -111,14 +115,14 @@ var entries = []Entry{
 	{offer.ErrBidNotEnrolled, http.StatusNotFound, "bid.not_enrolled", "The lender is not enrolled in the auction's program"},
 	{offer.ErrBidNotImprovement, http.StatusConflict, "bid.not_improved", "A new bid must lower the spread"},
 	{financing.ErrNotFound, http.StatusNotFound, "financing.not_found", "Financing not found"},
-	{app.ErrNATSUnavailable, http.StatusServiceUnavailable, "nats.unavailable", "NATS is not configured in this process"},
+	{administration.ErrNATSUnavailable, http.StatusServiceUnavailable, "nats.unavailable", "NATS is not configured in this process"},
 	{financing.ErrTransition, http.StatusConflict, "financing.invalid_transition", "The financing cannot make that status change"},
 	// Settlement (docs/settlement.md).
 	{settlement.ErrAmountMismatch, http.StatusUnprocessableEntity, "settlement.amount_mismatch", "The amount is not exactly the amount due"},
 	{settlement.ErrAlreadyConfirmed, http.StatusConflict, "settlement.already_confirmed", "The payment is already confirmed with another bank reference"},
 	{settlement.ErrPaidInFuture, http.StatusUnprocessableEntity, "settlement.date_in_future", "A confirmation is dated the day the money moved, never after today"},
 	{settlement.ErrNoBankAccount, http.StatusUnprocessableEntity, "settlement.no_bank_account", "A party of the payment has no bank account in its currency"},
-	{app.ErrNoPayments, http.StatusNotFound, "payment_file.empty", "No payments due from you of that kind on that day"},
+	{settling.ErrNoPayments, http.StatusNotFound, "payment_file.empty", "No payments due from you of that kind on that day"},
 	{settlement.ErrFileNotFound, http.StatusNotFound, "payment_file.not_found", "Payment file not found"},
 	{settlement.ErrFileRefused, http.StatusUnprocessableEntity, "payment_file.invalid", "The payment file cannot be built from the parties' data"},
 	{settlement.ErrStatementInvalid, http.StatusUnprocessableEntity, "bank_statement.invalid", "The file is not a valid camt.054.001.08 notification"},

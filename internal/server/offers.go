@@ -11,7 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/cadena-finance/cadena/internal/api"
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/notifying"
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
@@ -26,12 +27,12 @@ func (l lenderNATS) EnsureLender(ctx context.Context, lenderID string) error {
 	return err
 }
 
-func (l lenderNATS) LenderConnection(_ context.Context, lenderID string, ttl time.Duration) (app.LenderConnection, error) {
+func (l lenderNATS) LenderConnection(_ context.Context, lenderID string, ttl time.Duration) (administration.LenderConnection, error) {
 	creds, err := l.s.NATSKeys.LenderCreds(lenderID, ttl)
 	if err != nil {
-		return app.LenderConnection{}, err
+		return administration.LenderConnection{}, err
 	}
-	return app.LenderConnection{Creds: creds, URL: l.s.NATSURL, InboxPrefix: natsauth.InboxPrefix(lenderID),
+	return administration.LenderConnection{Creds: creds, URL: l.s.NATSURL, InboxPrefix: natsauth.InboxPrefix(lenderID),
 		APIPrefix: natsauth.LenderAPIPrefix, Stream: natsx.EventsStream, Consumer: natsauth.ConsumerName(lenderID),
 		ExpiresAt: time.Now().Add(ttl)}, nil
 }
@@ -45,8 +46,8 @@ func (s *Server) startOffers(ctx context.Context) error {
 		return err
 	}
 	cons, err := s.JS.CreateOrUpdateConsumer(ctx, natsx.EventsStream, jetstream.ConsumerConfig{
-		Durable: app.NotifierConsumer, Description: "parties' notices from financing and auction events",
-		FilterSubjects: app.NotifierSubjects, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
+		Durable: notifying.NotifierConsumer, Description: "parties' notices from financing and auction events",
+		FilterSubjects: notifying.NotifierSubjects, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
@@ -81,11 +82,11 @@ func (s *Server) startOffers(ctx context.Context) error {
 func (s *Server) closeAuctions(ctx context.Context) {
 	ctx = event.WithActor(ctx, event.Actor{Subject: "system:auction-scheduler"})
 	for {
-		n, err := s.App.CloseDueAuctions(ctx, 100)
+		n, err := s.App.Auctions.CloseDueAuctions(ctx, 100)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("auction scheduler", "err", err)
 		}
-		if _, err := s.App.ExpireOffers(ctx, 1000); err != nil && ctx.Err() == nil {
+		if _, err := s.App.Auctions.ExpireOffers(ctx, 1000); err != nil && ctx.Err() == nil {
 			s.Log.Error("offer expiry", "err", err)
 		}
 		if n == 100 && err == nil {
@@ -164,14 +165,14 @@ func (s *Server) notify(ctx context.Context, delivered <-chan jetstream.Msg) {
 		if len(envs) == 0 {
 			continue // all malformed, and terminated above
 		}
-		if _, err := s.App.HandleNotifierEvents(ctx, envs); err == nil {
+		if _, err := s.App.Notifying.HandleNotifierEvents(ctx, envs); err == nil {
 			for _, m := range msgs {
 				_ = m.Ack()
 			}
 			continue
 		}
 		for i, m := range msgs {
-			if _, err := s.App.HandleNotifierEvent(ctx, envs[i]); err != nil {
+			if _, err := s.App.Notifying.HandleNotifierEvent(ctx, envs[i]); err != nil {
 				if !errors.Is(err, context.Canceled) {
 					s.Log.Error("notifier", "event", envs[i].ID, "err", err)
 				}

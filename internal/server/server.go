@@ -21,6 +21,7 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/platform/config"
@@ -39,7 +40,7 @@ type Server struct {
 	Pool *pgxpool.Pool
 	// Book holds Idempotency-Key rows; its sessions commit asynchronously.
 	Book     *pgxpool.Pool
-	App      *app.App
+	App      *usecases.Set
 	Keys     *auth.KeyRing
 	Verifier *auth.Verifier
 	NATS     *nats.Conn
@@ -115,7 +116,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, keys func(di
 	if s.Keys, err = keys(cfg.KeyDir); err != nil {
 		return nil, fmt.Errorf("signing keys in %s: %w", cfg.KeyDir, err)
 	}
-	s.App = &app.App{Pool: s.Pool, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays, Throttle: cfg.LoginThrottle}
+	s.App = usecases.New(&app.Base{Pool: s.Pool, PlatformMaxBps: cfg.PlatformMaxBps, RateMaxAgeDays: cfg.RateMaxAgeDays, Throttle: cfg.LoginThrottle})
 	if s.Keys == nil {
 		return s, nil
 	}
@@ -219,7 +220,7 @@ func (s *Server) auditAndPrune(ctx context.Context, relay *outbox.Relay) {
 	ctx = event.WithActor(ctx, event.Actor{Subject: "system:auditor"})
 	lastPrune := time.Time{}
 	for {
-		n, err := s.App.AuditPending(ctx, 1000)
+		n, err := s.App.Auditing.AuditPending(ctx, 1000)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("audit feed", "err", err)
 		}
@@ -244,7 +245,7 @@ func (s *Server) auditAndPrune(ctx context.Context, relay *outbox.Relay) {
 // their program's minimum, every minute and until a sweep finds none.
 func (s *Server) expireInvoices(ctx context.Context) {
 	for {
-		n, err := s.App.ExpireInvoices(ctx, 500)
+		n, err := s.App.Invoicing.ExpireInvoices(ctx, 500)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("invoice expiry", "err", err)
 		}
@@ -264,7 +265,7 @@ func (s *Server) expireInvoices(ctx context.Context) {
 // once while a sweep keeps finding full batches.
 func (s *Server) settleSchedule(ctx context.Context) {
 	for {
-		n, err := s.App.SettleSchedule(ctx, 500, s.Cfg.ReminderDays)
+		n, err := s.App.Settling.SettleSchedule(ctx, 500, s.Cfg.ReminderDays)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("settlement scheduler", "err", err)
 		}

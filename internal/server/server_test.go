@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/administration"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/party"
@@ -103,11 +104,11 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	op, _, err := s.App.Bootstrap(ctx, partyDraft("CAD250101GGA"))
+	op, _, err := s.App.Administration.Bootstrap(ctx, partyDraft("CAD250101GGA"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.App.MintToken(ctx, "t", op.ID, auth.RoleOperator)
+	tok, err := s.App.Access.MintToken(ctx, "t", op.ID, auth.RoleOperator)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestServeEmbeddedEndToEnd(t *testing.T) {
 			if m.Headers().Get(jetstream.MsgIDHeader) != env.ID.String() {
 				t.Fatalf("msg id %q vs event id %s", m.Headers().Get(jetstream.MsgIDHeader), env.ID)
 			}
-			var data app.PartyEvent
+			var data administration.PartyEvent
 			_ = json.Unmarshal(env.Data, &data)
 			got[data.PartyID.String()] = true
 			_ = m.Ack()
@@ -240,7 +241,7 @@ func TestNATSBidIsValidatedLikeHTTP(t *testing.T) {
 	if err := s.Serve(ln); err != nil {
 		t.Fatal(err)
 	}
-	lender, err := s.App.CreateParty(ctx, app.System, party.Draft{Kind: "lender", LegalName: "Banco", Country: "MX", TaxID: "BNO010203AB1"})
+	lender, err := s.App.Administration.CreateParty(ctx, app.System, party.Draft{Kind: "lender", LegalName: "Banco", Country: "MX", TaxID: "BNO010203AB1"})
 	if err != nil {
 		t.Fatal(err)
 	}

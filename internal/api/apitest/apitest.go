@@ -26,6 +26,8 @@ import (
 	"github.com/cadena-finance/cadena/contracts"
 	"github.com/cadena-finance/cadena/internal/api"
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
@@ -37,7 +39,7 @@ import (
 type Env struct {
 	T        testing.TB
 	Pool     *pgxpool.Pool
-	App      *app.App
+	App      *usecases.Set
 	Keys     *auth.KeyRing
 	Verifier *auth.Verifier
 	Server   *httptest.Server
@@ -92,7 +94,7 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app.App{Pool: pool, Issuer: issuer, PlatformMaxBps: 700}
+	a := usecases.New(&app.Base{Pool: pool, Issuer: issuer, PlatformMaxBps: 700})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := api.New(api.Deps{App: a, Pool: pool, Idempotency: idempotencydb.New(pool), Verifier: verifier, Keys: ring, Log: log, MaxBodyBytes: 1 << 20,
 		NATSReady: func() bool { return true }})
@@ -234,7 +236,7 @@ func (e *Env) Seed() World {
 	ctx := context.Background()
 	var w World
 	mk := func(kind party.Kind, name, rfc string) party.Party {
-		p, err := e.App.CreateParty(ctx, app.System, party.Draft{Kind: string(kind), LegalName: name, Country: "MX", TaxID: rfc})
+		p, err := e.App.Administration.CreateParty(ctx, app.System, party.Draft{Kind: string(kind), LegalName: name, Country: "MX", TaxID: rfc})
 		if err != nil {
 			e.T.Fatalf("seed %s: %v", name, err)
 		}
@@ -247,14 +249,14 @@ func (e *Env) Seed() World {
 	w.Lender2 = mk(party.Lender, "Financiera Dos", "FMX950615FF7")
 	w.OtherLender = mk(party.Lender, "Banco Ajeno", "CFE370814QI0")
 	var err error
-	if w.Program, err = e.App.CreateProgram(ctx, app.System, w.Buyer.ID, program.Draft{Name: "Programa Uno"}); err != nil {
+	if w.Program, err = e.App.Administration.CreateProgram(ctx, app.System, w.Buyer.ID, program.Draft{Name: "Programa Uno"}); err != nil {
 		e.T.Fatal(err)
 	}
-	if w.OtherProgram, err = e.App.CreateProgram(ctx, app.System, w.OtherBuyer.ID, program.Draft{Name: "Programa Dos"}); err != nil {
+	if w.OtherProgram, err = e.App.Administration.CreateProgram(ctx, app.System, w.OtherBuyer.ID, program.Draft{Name: "Programa Dos"}); err != nil {
 		e.T.Fatal(err)
 	}
 	enroll := func(p program.Program, rfc, name string) party.Party {
-		en, err := e.App.EnrollSupplier(ctx, app.System, p.ID, app.SupplierInvite{TaxID: rfc, LegalName: name})
+		en, err := e.App.Administration.EnrollSupplier(ctx, app.System, p.ID, administration.SupplierInvite{TaxID: rfc, LegalName: name})
 		if err != nil {
 			e.T.Fatalf("enroll %s: %v", name, err)
 		}
@@ -267,7 +269,7 @@ func (e *Env) Seed() World {
 		p  program.Program
 		id uuid.UUID
 	}{{w.Program, w.Lender.ID}, {w.Program, w.Lender2.ID}, {w.OtherProgram, w.OtherLender.ID}} {
-		if _, err := e.App.EnrollLender(ctx, app.System, l.p.ID, l.id, "1000000.00"); err != nil {
+		if _, err := e.App.Administration.EnrollLender(ctx, app.System, l.p.ID, l.id, "1000000.00"); err != nil {
 			e.T.Fatal(err)
 		}
 	}

@@ -29,6 +29,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/administration"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
@@ -276,7 +279,7 @@ type seeded struct {
 // baskets of basketSize invoices spread the same way.
 func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 	ctx := context.Background()
-	a := &app.App{Pool: pool, PlatformMaxBps: 700}
+	a := usecases.New(&app.Base{Pool: pool, PlatformMaxBps: 700})
 	var w world
 	mk := func(kind party.Kind, rfc string) party.Party {
 		p, err := a.CreateParty(ctx, app.System, party.Draft{Kind: string(kind), LegalName: string(kind) + " " + rfc, Country: "MX", TaxID: rfc})
@@ -310,7 +313,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 					EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -5).Format(time.DateOnly),
 					DueDate: today.AddDate(0, 0, 30+i%90).Format(time.DateOnly), Amount: strconv.Itoa(1000+i%5000) + ".00"}
 			}
-			bt, err := a.PublishBatch(ctx, buyerAct, app.BatchInput{ProgramID: prog, Atomic: true, Format: "json", Drafts: drafts})
+			bt, err := a.PublishBatch(ctx, buyerAct, invoicing.BatchInput{ProgramID: prog, Atomic: true, Format: "json", Drafts: drafts})
 			if err != nil || bt.Published != len(drafts) {
 				b.Fatalf("seed invoices: %+v %v", bt, err)
 			}
@@ -334,7 +337,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 			b.Fatal(err)
 		}
 		for _, s := range w.suppliers {
-			if _, err := a.EnrollSupplier(ctx, app.System, prog.ID, app.SupplierInvite{TaxID: s.TaxID}); err != nil {
+			if _, err := a.EnrollSupplier(ctx, app.System, prog.ID, administration.SupplierInvite{TaxID: s.TaxID}); err != nil {
 				b.Fatal(err)
 			}
 		}
