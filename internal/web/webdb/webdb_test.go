@@ -118,8 +118,8 @@ func TestDashboard(t *testing.T) {
 	in2 := add(prog, buyer, "invoice", invoice.Financed, today.AddDate(0, 0, 2), "200.00", "0")
 	add(prog, buyer, "invoice", invoice.Offered, today.AddDate(0, 0, 31), "300.00", "0") // beyond the horizon
 	late := add(prog, buyer, "invoice", invoice.Financed, today.AddDate(0, 0, -1), "400.00", "0")
-	add(prog, buyer, "invoice", invoice.Published, today.AddDate(0, 0, -3), "50.00", "0")        // past due but not financed
-	add(prog, buyer, "invoice", invoice.Cancelled, today.AddDate(0, 0, 3), "70.00", "0")         // not live
+	add(prog, buyer, "invoice", invoice.Published, today.AddDate(0, 0, -3), "50.00", "0")       // past due but not financed
+	add(prog, buyer, "invoice", invoice.Cancelled, today.AddDate(0, 0, 3), "70.00", "0")        // not live
 	at30 := add(prog, buyer, "invoice", invoice.Offered, today.AddDate(0, 0, 30), "80.00", "0") // the horizon's last day
 	add(prog, buyer, "credit_note", invoice.Published, time.Time{}, "20.00", "0")
 	add(otherProg, other, "invoice", invoice.Published, today.AddDate(0, 0, 4), "999.00", "0")
