@@ -1,4 +1,7 @@
-package webdb_test
+package webdb
+
+// An internal test: the stores lint rule denies imports of internal/web/...,
+// which an external test package would need.
 
 import (
 	"context"
@@ -13,7 +16,6 @@ import (
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
-	"github.com/cadena-finance/cadena/internal/web/webdb"
 )
 
 func party(t *testing.T, pool *pgxpool.Pool, kind string) uuid.UUID {
@@ -31,15 +33,15 @@ func party(t *testing.T, pool *pgxpool.Pool, kind string) uuid.UUID {
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	pool, _ := pgtest.NewPool(t)
-	s, ctx := webdb.New(pool), context.Background()
+	s, ctx := New(pool), context.Background()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	p := party(t, pool, "supplier")
-	live := webdb.Session{PartyID: p, Role: "supplier", Subject: "user:1", CSRF: "tok", CreatedAt: now, ExpiresAt: now.Add(8 * time.Hour), LastSeen: now}
+	live := Session{PartyID: p, Role: "supplier", Subject: "user:1", CSRF: "tok", CreatedAt: now, ExpiresAt: now.Add(8 * time.Hour), LastSeen: now}
 	idle := live
 	idle.LastSeen = now.Add(-time.Hour)
 	expired := live
 	expired.ExpiresAt = now.Add(-time.Minute)
-	for h, r := range map[string]webdb.Session{"live": live, "idle": idle, "expired": expired} {
+	for h, r := range map[string]Session{"live": live, "idle": idle, "expired": expired} {
 		if err := s.InsertSession(ctx, []byte(h), r); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +83,7 @@ func TestSessions(t *testing.T) {
 func TestDashboard(t *testing.T) {
 	t.Parallel()
 	pool, _ := pgtest.NewPool(t)
-	s, ctx := webdb.New(pool), context.Background()
+	s, ctx := New(pool), context.Background()
 	buyer, other, supplier := party(t, pool, "buyer"), party(t, pool, "buyer"), party(t, pool, "supplier")
 	program := func(b uuid.UUID) uuid.UUID {
 		id := uuid.New()
@@ -124,7 +126,7 @@ func TestDashboard(t *testing.T) {
 	add(prog, buyer, "credit_note", invoice.Published, time.Time{}, "20.00", "0")
 	add(otherProg, other, "invoice", invoice.Published, today.AddDate(0, 0, 4), "999.00", "0")
 
-	totals, due, err := s.Dashboard(ctx, webdb.Viewer{PartyID: buyer, Role: "buyer"}, prog, today, today.AddDate(0, 0, 30), 100)
+	totals, due, err := s.Dashboard(ctx, Viewer{PartyID: buyer, Role: "buyer"}, prog, today, today.AddDate(0, 0, 30), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,17 +153,17 @@ func TestDashboard(t *testing.T) {
 	if d := due[2]; d.Payable.String() != "90" || d.Currency != "MXN" || d.Status != invoice.Published || d.SupplierID != supplier || !d.DueDate.Equal(today.AddDate(0, 0, 5)) {
 		t.Errorf("row: %+v", d)
 	}
-	if _, due, _ := s.Dashboard(ctx, webdb.Viewer{PartyID: buyer, Role: "buyer"}, prog, today, today.AddDate(0, 0, 30), 2); len(due) != 2 {
+	if _, due, _ := s.Dashboard(ctx, Viewer{PartyID: buyer, Role: "buyer"}, prog, today, today.AddDate(0, 0, 30), 2); len(due) != 2 {
 		t.Errorf("limit 2 gave %d rows", len(due))
 	}
 
 	// Another buyer, a supplier or a lender sees nothing of it; an operator all.
-	for _, v := range []webdb.Viewer{{PartyID: other, Role: "buyer"}, {PartyID: supplier, Role: "supplier"}, {PartyID: buyer, Role: "lender"}} {
+	for _, v := range []Viewer{{PartyID: other, Role: "buyer"}, {PartyID: supplier, Role: "supplier"}, {PartyID: buyer, Role: "lender"}} {
 		if totals, due, err := s.Dashboard(ctx, v, prog, today, today.AddDate(0, 0, 30), 100); err != nil || len(totals) != 0 || len(due) != 0 {
 			t.Errorf("%s %s sees %d totals %d rows %v", v.Role, v.PartyID, len(totals), len(due), err)
 		}
 	}
-	if _, due, err := s.Dashboard(ctx, webdb.Viewer{PartyID: uuid.New(), Role: "operator"}, prog, today, today.AddDate(0, 0, 30), 100); err != nil || len(due) != 4 {
+	if _, due, err := s.Dashboard(ctx, Viewer{PartyID: uuid.New(), Role: "operator"}, prog, today, today.AddDate(0, 0, 30), 100); err != nil || len(due) != 4 {
 		t.Errorf("operator: %d rows %v", len(due), err)
 	}
 }
