@@ -14,6 +14,8 @@ import (
 	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/web"
+	"github.com/cadena-finance/cadena/internal/web/webdb"
 )
 
 func init() {
@@ -161,20 +163,21 @@ func TestDeactivatedPartyLosesPortalSession(t *testing.T) {
 	if _, err := env.App.Administration.CreateUser(ctx, opAct, w.Supplier.ID, "ventas@proveedor.mx", "una clave larga"); err != nil {
 		t.Fatal(err)
 	}
-	id, _, err := env.App.StartWebSession(ctx, "ventas@proveedor.mx", "una clave larga", "")
+	sessions := web.NewSessions(env.App, webdb.New(env.Pool))
+	id, _, err := sessions.Start(ctx, "ventas@proveedor.mx", "una clave larga", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.App.WebSession(ctx, id); err != nil {
+	if _, err := sessions.Get(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.App.Administration.DeactivateParty(ctx, opAct, w.Supplier.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.App.WebSession(ctx, id); !errors.Is(err, app.ErrNoWebSession) {
+	if _, err := sessions.Get(ctx, id); !errors.Is(err, web.ErrNoSession) {
 		t.Fatalf("session after deactivation: %v", err)
 	}
-	if _, _, err := env.App.StartWebSession(ctx, "ventas@proveedor.mx", "una clave larga", ""); !errors.Is(err, app.ErrPartyInactive) {
+	if _, _, err := sessions.Start(ctx, "ventas@proveedor.mx", "una clave larga", ""); !errors.Is(err, app.ErrPartyInactive) {
 		t.Fatalf("portal login after deactivation: %v", err)
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/cadena-finance/cadena/internal/platform/idempotency"
 	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 )
 
@@ -29,6 +29,7 @@ const idemReplayBody = "cadena.idem_replay_body"
 // same body; a different body answers 422 and a concurrent duplicate 409.
 // Keys are scoped to the caller's party.
 func idempotent(store *idempotencydb.Store) echo.MiddlewareFunc {
+	keys := idempotency.New(store)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := c.Request().Header.Get("Idempotency-Key")
@@ -52,14 +53,14 @@ func idempotent(store *idempotencydb.Store) echo.MiddlewareFunc {
 			h.Write(body)
 			hash := h.Sum(nil)
 			ctx := c.Request().Context()
-			party := actor(c).PartyID
+			req := idempotency.Request{Party: actor(c).PartyID, Key: key, Method: c.Request().Method, Path: c.Request().URL.EscapedPath(), Hash: hash}
 
-			won, err := store.Claim(ctx, party, key, c.Request().Method, c.Request().URL.EscapedPath(), hash, idemLease)
+			won, err := keys.Claim(ctx, req, idemLease)
 			if err != nil {
 				return err
 			}
 			if !won {
-				return replay(ctx, store, party, key, hash, c)
+				return replay(ctx, keys, req, c)
 			}
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
@@ -70,34 +71,32 @@ func idempotent(store *idempotencydb.Store) echo.MiddlewareFunc {
 			status := c.Response().Status
 			if status >= 500 {
 				// a failure on our side must not pin the key: the retry runs afresh
-				_ = store.Release(context.WithoutCancel(ctx), party, key) // at worst the key waits out its lease
+				_ = keys.Release(ctx, req) // at worst the key waits out its lease
 				return nil
 			}
 			stored := rec.buf.Bytes()
 			if b, ok := c.Get(idemReplayBody).([]byte); ok {
 				stored = b
 			}
-			return store.Complete(context.WithoutCancel(ctx), party, key, status, c.Response().Header().Get(echo.HeaderContentType), stored)
+			return keys.Complete(ctx, req, status, c.Response().Header().Get(echo.HeaderContentType), stored)
 		}
 	}
 }
 
 // replay answers a request whose key another attempt holds or finished.
-func replay(ctx context.Context, store *idempotencydb.Store, party uuid.UUID, key string, hash []byte, c echo.Context) error {
-	st, err := store.Lookup(ctx, party, key)
-	if errors.Is(err, idempotencydb.ErrNotFound) { // deleted after a 5xx between our insert and this read
+func replay(ctx context.Context, keys *idempotency.Keys, req idempotency.Request, c echo.Context) error {
+	st, err := keys.Existing(ctx, req)
+	switch {
+	case errors.Is(err, idempotency.ErrReleased): // deleted after a 5xx between our insert and this read
 		return fail(http.StatusConflict, codeIdemInProgress, "Request in progress", "retry the request")
-	}
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(st.RequestHash, hash) {
+	case errors.Is(err, idempotency.ErrMismatch):
 		return fail(http.StatusUnprocessableEntity, codeIdemReused, "Idempotency-Key reused",
 			"this key was used with a different request; use a new key for a new request")
-	}
-	if !st.Done {
+	case errors.Is(err, idempotency.ErrInFlight):
 		return fail(http.StatusConflict, codeIdemInProgress, "Request in progress",
 			"a request with this key is still being processed; retry later")
+	case err != nil:
+		return err
 	}
 	c.Response().Header().Set("Idempotent-Replayed", "true")
 	return c.Blob(st.Status, st.ContentType, st.Body)

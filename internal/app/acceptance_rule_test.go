@@ -11,8 +11,9 @@ import (
 	"github.com/cadena-finance/cadena/internal/auth"
 )
 
-// Both acceptance use cases refuse every role outside OfferAcceptors before
-// they touch the database (the App here has none), and the rule names the supplier alone.
+// AcceptOffer refuses every role outside OfferAcceptors before it touches the
+// database (the App here has none), and the rule names the supplier alone.
+// The portal's one-time-key acceptance checks the same (internal/web).
 func TestOnlyOfferAcceptorsAccept(t *testing.T) {
 	if got := OfferAcceptors(); !slices.Equal(got, []auth.Role{auth.RoleSupplier}) {
 		t.Fatalf("OfferAcceptors() = %v, want only the supplier", got)
@@ -22,9 +23,6 @@ func TestOnlyOfferAcceptorsAccept(t *testing.T) {
 		act := Actor{Subject: "t", PartyID: uuid.New(), Role: r}
 		if _, err := a.AcceptOffer(context.Background(), act, uuid.New()); !errors.Is(err, ErrForbidden) {
 			t.Errorf("AcceptOffer as %s: %v, want ErrForbidden", r, err)
-		}
-		if _, err := a.AcceptOfferOnce(context.Background(), act, "k", uuid.New()); !errors.Is(err, ErrForbidden) {
-			t.Errorf("AcceptOfferOnce as %s: %v, want ErrForbidden", r, err)
 		}
 	}
 }

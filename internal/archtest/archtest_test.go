@@ -51,11 +51,13 @@ func TestAPIImportsNoStore(t *testing.T) {
 	}
 }
 
-// The edges reach the database through app, and the Idempotency-Key
-// middleware through its store (platform/idempotencydb): neither internal/api
-// nor internal/web imports pgx, not even for an error code.
+// The edges reach the database through app, the duplicate-request keys
+// through platform/idempotency and its store, and the portal its own rows
+// through the store internal/server passes it: neither internal/api nor
+// internal/web imports pgx, not even for an error code, and nor does the
+// mechanism over idempotencydb.
 func TestEdgesImportNoPgx(t *testing.T) {
-	for _, pkg := range []string{"api", "web"} {
+	for _, pkg := range []string{"api", "web", "platform/idempotency"} {
 		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"internal/"+pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)

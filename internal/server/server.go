@@ -26,11 +26,13 @@ import (
 	"github.com/cadena-finance/cadena/internal/event"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/db"
+	"github.com/cadena-finance/cadena/internal/platform/idempotency"
 	"github.com/cadena-finance/cadena/internal/platform/idempotencydb"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
 	"github.com/cadena-finance/cadena/internal/platform/outbox"
 	"github.com/cadena-finance/cadena/internal/web"
+	"github.com/cadena-finance/cadena/internal/web/webdb"
 )
 
 // Server is a started platform.
@@ -201,9 +203,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		return fmt.Errorf("offers: %w", err)
 	}
 
-	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Idempotency: idempotencydb.New(s.Book), Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
+	keys := idempotencydb.New(s.Book) // one duplicate-request store for the API and the portal
+	e := api.New(api.Deps{App: s.App, Pool: s.Pool, Idempotency: keys, Verifier: s.Verifier, Keys: s.Keys, Log: s.Log,
 		MaxBodyBytes: s.Cfg.MaxBodyBytes, MaxBatchBytes: s.Cfg.MaxBatchBytes, NATSReady: func() bool { return s.NATS.IsConnected() }})
-	web.Mount(e, web.Deps{App: s.App, Log: s.Log})
+	web.Mount(e, web.Deps{App: s.App, Store: webdb.New(s.Pool), Keys: idempotency.New(keys), Log: s.Log})
 	s.HTTP = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.HTTP.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {

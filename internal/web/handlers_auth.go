@@ -26,7 +26,7 @@ func (p *portal) loginForm(c echo.Context, pg *page) error {
 
 func (p *portal) login(c echo.Context, pg *page) error {
 	email := c.FormValue("email")
-	id, s, err := p.app.StartWebSession(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
+	id, s, err := p.sessions.Start(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	var throttled *app.ThrottledError
 	switch {
 	case errors.Is(err, app.ErrBadCredentials):
@@ -43,7 +43,7 @@ func (p *portal) login(c echo.Context, pg *page) error {
 		return err
 	}
 	if old := cookie(c, sessionCookie); old != "" {
-		_ = p.app.EndWebSession(c.Request().Context(), old) // logging in again replaces, never stacks, sessions
+		_ = p.sessions.End(c.Request().Context(), old) // logging in again replaces, never stacks, sessions
 	}
 	p.setCookie(c, sessionCookie, id, 0)
 	p.setCookie(c, preCookie, "", -1)
@@ -51,7 +51,7 @@ func (p *portal) login(c echo.Context, pg *page) error {
 }
 
 func (p *portal) logout(c echo.Context, pg *page) error {
-	if err := p.app.EndWebSession(c.Request().Context(), cookie(c, sessionCookie)); err != nil {
+	if err := p.sessions.End(c.Request().Context(), cookie(c, sessionCookie)); err != nil {
 		return err
 	}
 	p.setCookie(c, sessionCookie, "", -1)

@@ -23,7 +23,7 @@ import (
 const maxSelected = 200
 
 type quoteOffer struct {
-	app.QuotedOffer
+	quotedOffer
 	Lender               string
 	SpreadMin, SpreadMax decimal.Decimal // percent: the all-in rates less the reference
 }
@@ -59,7 +59,7 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		}
 		ids = append(ids, id)
 	}
-	res, err := p.app.WebQuote(ctx, pg.actor(), ids)
+	res, err := p.app.Quote(ctx, pg.actor(), ids)
 	if ep := classify(err); ep.Status == http.StatusConflict {
 		// A refusal (a stale fixing, no lender, an invoice taken meanwhile)
 		// is explained in words on the list, where the supplier can act on it.
@@ -70,9 +70,9 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		return err
 	}
 	n := newNames(ctx, p.app, pg.actor())
-	data := quotesData{Key: app.RandomToken()}
-	for _, o := range res.Offers {
-		data.Offers = append(data.Offers, quoteOffer{QuotedOffer: o, Lender: n.Of(ctx, o.LenderID),
+	data := quotesData{Key: RandomToken()}
+	for _, o := range quoted(res) {
+		data.Offers = append(data.Offers, quoteOffer{quotedOffer: o, Lender: n.Of(ctx, o.LenderID),
 			SpreadMin: pricing.RateToPercent(o.AllInMin).Sub(o.ReferenceRate), SpreadMax: pricing.RateToPercent(o.AllInMax).Sub(o.ReferenceRate)})
 	}
 	for _, u := range res.Unavailable {
@@ -95,7 +95,7 @@ func (p *portal) accept(c echo.Context, pg *page) error {
 	if err != nil {
 		return offer.ErrNotFound
 	}
-	fs, err := p.app.AcceptOfferOnce(c.Request().Context(), pg.actor(), c.FormValue("key"), id)
+	fs, err := p.acceptOnce(c.Request().Context(), pg.actor(), c.FormValue("key"), id)
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,16 @@ import (
 )
 
 type summaryRow struct {
-	app.ProgramSummary
-	Upcoming []invoiceRow
-	Overdue  []invoiceRow
+	programSummary
+	Upcoming []dueRow
+	Overdue  []dueRow
 	ByLender []lenderDue
+}
+
+// dueRow is a dashboard invoice with its supplier's name.
+type dueRow struct {
+	DueInvoice
+	Supplier string
 }
 
 // lenderDue is what a buyer owes one lender within the dashboard's horizon:
@@ -100,10 +106,10 @@ func (p *portal) dashboard(c echo.Context, pg *page) error {
 		return err
 	}
 	n := newNames(ctx, p.app, pg.actor())
-	rows := func(vs []app.InvoiceView) []invoiceRow {
-		out := make([]invoiceRow, len(vs))
+	rows := func(vs []DueInvoice) []dueRow {
+		out := make([]dueRow, len(vs))
 		for i, v := range vs {
-			out[i] = invoiceRow{InvoiceView: v, Supplier: n.Of(ctx, v.SupplierID)}
+			out[i] = dueRow{DueInvoice: v, Supplier: n.Of(ctx, v.SupplierID)}
 		}
 		return out
 	}
@@ -113,11 +119,11 @@ func (p *portal) dashboard(c echo.Context, pg *page) error {
 	}
 	var data []summaryRow
 	for _, prog := range progs.Items {
-		s, err := p.app.SummarizeProgram(ctx, pg.actor(), prog.ID)
+		s, err := p.summarize(ctx, pg.actor(), prog.ID)
 		if err != nil {
 			return err
 		}
-		data = append(data, summaryRow{ProgramSummary: s, Upcoming: rows(s.Upcoming), Overdue: rows(s.Overdue), ByLender: due[prog.ID]})
+		data = append(data, summaryRow{programSummary: s, Upcoming: rows(s.Upcoming), Overdue: rows(s.Overdue), ByLender: due[prog.ID]})
 	}
 	pg.Data = data
 	return p.render(c, http.StatusOK, "dashboard", pg)

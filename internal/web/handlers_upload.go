@@ -121,7 +121,7 @@ func (p *portal) previewUpload(c echo.Context, pg *page) error {
 	if err != nil {
 		return err
 	}
-	pd := previewData{BatchPreview: pv, CSV: string(data), Key: app.RandomToken(), Program: pv.ProgramID.String(), FileName: name}
+	pd := previewData{BatchPreview: pv, CSV: string(data), Key: RandomToken(), Program: pv.ProgramID.String(), FileName: name}
 	if prog, err := p.app.GetProgram(c.Request().Context(), pg.actor(), pv.ProgramID); err == nil {
 		pd.Currency = string(prog.Currency)
 	}
@@ -140,7 +140,7 @@ func (p *portal) publishUpload(c echo.Context, pg *page) error {
 	if errs != nil {
 		return p.formAgain(c, pg, errs)
 	}
-	b, err := p.app.PublishBatchOnce(c.Request().Context(), pg.actor(), c.FormValue("key"), in)
+	b, err := p.publishOnce(c.Request().Context(), pg.actor(), c.FormValue("key"), in)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ const (
 type page struct {
 	Lang      string
 	Page      string
-	Session   *app.WebSession
+	Session   *Session
 	PartyName string
 	CSRF      string
 	Path      string // the request's path and query, for the language switch's return
@@ -125,12 +125,12 @@ func checkCSRF(c echo.Context, want string) bool {
 func (p *portal) anon(fn func(echo.Context, *page) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pg := p.basePage(c)
-		if s, err := p.app.WebSession(c.Request().Context(), cookie(c, sessionCookie)); err == nil {
+		if s, err := p.sessions.Get(c.Request().Context(), cookie(c, sessionCookie)); err == nil {
 			pg.Session, pg.CSRF = &s, s.CSRF
 		} else {
 			pg.CSRF = cookie(c, preCookie)
 			if pg.CSRF == "" {
-				pg.CSRF = app.RandomToken()
+				pg.CSRF = RandomToken()
 				p.setCookie(c, preCookie, pg.CSRF, 0)
 			}
 		}
@@ -146,8 +146,8 @@ func (p *portal) anon(fn func(echo.Context, *page) error) echo.HandlerFunc {
 func (p *portal) user(fn func(echo.Context, *page) error, roles ...auth.Role) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pg := p.basePage(c)
-		s, err := p.app.WebSession(c.Request().Context(), cookie(c, sessionCookie))
-		if errors.Is(err, app.ErrNoWebSession) {
+		s, err := p.sessions.Get(c.Request().Context(), cookie(c, sessionCookie))
+		if errors.Is(err, ErrNoSession) {
 			if c.Request().Method != http.MethodGet {
 				return p.fail(c, pg, errCSRF) // a POST without a session is a forgery or a stale tab
 			}
@@ -193,7 +193,7 @@ func localPath(s, def string) string {
 
 // home sends each role to its first page.
 func (p *portal) home(c echo.Context) error {
-	s, err := p.app.WebSession(c.Request().Context(), cookie(c, sessionCookie))
+	s, err := p.sessions.Get(c.Request().Context(), cookie(c, sessionCookie))
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}

@@ -1,7 +1,9 @@
 // Package web is the portal: server-rendered pages for suppliers, buyers,
 // lenders and operators. Handlers call internal/app with the actor of the
-// server-side session, so authorization and tenant scoping are the API's;
-// this package never reaches a store. See docs/portal.md.
+// server-side session, so authorization and tenant scoping are the API's.
+// The portal's own rows (sessions, the dashboard's query) are its store's,
+// internal/web/webdb, and its one-time form keys run on platform/idempotency;
+// both are passed in, so this package imports no store. See docs/portal.md.
 package web
 
 import (
@@ -19,6 +21,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/platform/idempotency"
 )
 
 //go:embed templates static
@@ -26,14 +29,19 @@ var files embed.FS
 
 // Deps is what the portal needs from the process.
 type Deps struct {
-	App *app.App
-	Log *slog.Logger
+	App   *app.App
+	Store Store             // webdb.New(pool)
+	Keys  *idempotency.Keys // the API's duplicate-request keys, for the one-time form keys
+	Log   *slog.Logger
 }
 
 type portal struct {
-	app   *app.App
-	log   *slog.Logger
-	pages map[string]*template.Template
+	app      *app.App
+	store    Store
+	sessions *Sessions
+	keys     *idempotency.Keys
+	log      *slog.Logger
+	pages    map[string]*template.Template
 }
 
 // Mount adds the portal's routes to e, at / beside the API's /v1.
@@ -41,7 +49,7 @@ func Mount(e *echo.Echo, d Deps) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	p := &portal{app: d.App, log: d.Log, pages: parsePages()}
+	p := &portal{app: d.App, store: d.Store, sessions: NewSessions(d.App, d.Store), keys: d.Keys, log: d.Log, pages: parsePages()}
 	static, _ := fs.Sub(files, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
 	e.GET("/static/*", func(c echo.Context) error {
@@ -115,7 +123,7 @@ func (p *portal) notFound(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	pg := p.basePage(c)
-	if s, err := p.app.WebSession(c.Request().Context(), cookie(c, sessionCookie)); err == nil {
+	if s, err := p.sessions.Get(c.Request().Context(), cookie(c, sessionCookie)); err == nil {
 		pg.Session, pg.CSRF = &s, s.CSRF
 	}
 	return p.fail(c, pg, invoice.ErrNotFound)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/invoice"
+	"github.com/cadena-finance/cadena/internal/web"
+	"github.com/cadena-finance/cadena/internal/web/webdb"
 )
 
 // Every POST without the form's token is refused with 403 and changes nothing.
@@ -28,7 +30,7 @@ func TestPostWithoutCSRFIsRefused(t *testing.T) {
 	}
 	buyer := e.client()
 	buyer.login(e.Demo.Buyer.Email)
-	for name, form := range map[string]url.Values{"missing": {}, "wrong": {"csrf": {app.RandomToken()}}} {
+	for name, form := range map[string]url.Values{"missing": {}, "wrong": {"csrf": {web.RandomToken()}}} {
 		if r := buyer.post("/invoices/"+inv.ID.String()+"/cancel", form); r.Status != http.StatusForbidden {
 			t.Errorf("cancel with %s token: %d", name, r.Status)
 		}
@@ -133,27 +135,27 @@ func TestSessionTimeouts(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
 	now := time.Now()
-	clock := &app.App{Pool: e.S.Pool, Now: func() time.Time { return now }}
-	id, _, err := clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
+	clock := web.NewSessions(&app.App{Pool: e.S.Pool, Now: func() time.Time { return now }}, webdb.New(e.S.Pool))
+	id, _, err := clock.Start(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []time.Duration{29 * time.Minute, 29 * time.Minute, 29 * time.Minute} {
 		now = now.Add(step)
-		if _, err := clock.WebSession(ctx, id); err != nil {
+		if _, err := clock.Get(ctx, id); err != nil {
 			t.Fatalf("active session ended after %v: %v", step, err)
 		}
 	}
-	now = now.Add(app.WebSessionIdle)
-	if _, err := clock.WebSession(ctx, id); err != app.ErrNoWebSession {
+	now = now.Add(web.SessionIdle)
+	if _, err := clock.Get(ctx, id); err != web.ErrNoSession {
 		t.Fatalf("idle session still live: %v", err)
 	}
-	id, _, _ = clock.StartWebSession(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
+	id, _, _ = clock.Start(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
 	for i := 0; i < 17; i++ { // 8 h 30 min of steady use
 		now = now.Add(30*time.Minute - time.Second)
-		_, err = clock.WebSession(ctx, id)
+		_, err = clock.Get(ctx, id)
 	}
-	if err != app.ErrNoWebSession {
+	if err != web.ErrNoSession {
 		t.Fatalf("session outlived the absolute limit: %v", err)
 	}
 }

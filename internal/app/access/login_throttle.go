@@ -13,6 +13,8 @@ import (
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/auth/authdb"
 	"github.com/cadena-finance/cadena/internal/event"
+	"github.com/cadena-finance/cadena/internal/party"
+	"github.com/cadena-finance/cadena/internal/party/partydb"
 )
 
 // ErrThrottled: too many failed logins for the account or from the address;
@@ -117,4 +119,38 @@ func (a *App) loginFailed(ctx context.Context, k loginKeys, th auth.Throttle, no
 		// Old keys go with the failures that touch the table: no worker needed.
 		return authdb.Sweep(ctx, tx, now.Add(-th.Window-th.MaxBackoff))
 	})
+}
+
+// Authenticate checks a person's email and password, sent from client
+// address addr, and returns who they act as; Login mints a token from it,
+// the portal keeps it server-side. Repeated failures for the email or from
+// the address are throttled (guardLogin). Unknown emails spend the same
+// hashing time as wrong passwords, so timing does not reveal accounts.
+func (a *App) Authenticate(ctx context.Context, email, password, addr string) (Actor, error) {
+	var act Actor
+	err := a.guardLogin(ctx, newLoginKeys("account", email, addr), func() (err error) {
+		act, err = a.checkPassword(ctx, email, password)
+		return err
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	// Said only after the right password, so it reveals nothing to a guesser.
+	return act, a.CheckActor(ctx, act)
+}
+
+func (a *App) checkPassword(ctx context.Context, email, password string) (Actor, error) {
+	u, err := partydb.UserByEmail(ctx, a.Pool, strings.TrimSpace(email))
+	if errors.Is(err, party.ErrNotFound) {
+		auth.DummyCheck(password)
+		return Actor{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	ok, err := auth.CheckPassword(u.PasswordHash, password)
+	if err != nil || !ok {
+		return Actor{}, ErrBadCredentials
+	}
+	return Actor{Subject: "user:" + u.ID.String(), PartyID: u.PartyID, Role: auth.Role(u.Role)}, nil
 }

@@ -1,6 +1,8 @@
-// Package idempotencydb is the store of the API's Idempotency-Key rows
-// (idempotency_keys): a request claims its key, a retry reads the stored
-// response, and the first attempt records or releases it.
+// Package idempotencydb is the store of duplicate-request keys
+// (idempotency_keys): the API's Idempotency-Key rows and the portal's
+// one-time form keys, both run by platform/idempotency. A request claims its
+// key, a retry reads the stored response, and the first attempt records or
+// releases it.
 package idempotencydb
 
 import (
@@ -21,7 +23,7 @@ import (
 // synchronous commit, which flushes the WAL written before it. Only the final
 // "done" record can be lost in a crash; the retry then re-runs after the
 // lease, and the business rules refuse the repeat (the offer is taken, the
-// party exists). This saves two of the three disk flushes a POST would
+// party exists, the batch's document numbers are published). This saves two of the three disk flushes a POST would
 // otherwise wait for.
 type Store struct{ pool *pgxpool.Pool }
 
