@@ -16,7 +16,7 @@ import (
 )
 
 // runBankNotification is `cadena bank-notification`: the camt.054 the
-// lender's bank would send for financings' payments (app.WriteBankNotification),
+// lender's bank would send for financings' payments (settling.WriteBankNotification),
 // to upload to POST /v1/bank-statements. The file goes to stdout or --out;
 // what each entry says, and whether an upload would apply it now, to stderr.
 func runBankNotification(ctx context.Context, args []string, stdout, stderr io.Writer) error {

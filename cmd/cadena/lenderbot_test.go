@@ -92,7 +92,7 @@ func post(t *testing.T, base, path, tok string, body any) (int, []byte) {
 func startDemo(t *testing.T) (*server.Server, string, seed.Demo) {
 	t.Helper()
 	s, base := startServer(t)
-	demo, _, err := s.App.SeedDemo(context.Background())
+	demo, _, err := seed.Seed(context.Background(), s.App)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	seed "github.com/cadena-finance/cadena/internal/app/demo"
-
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
 	"github.com/cadena-finance/cadena/internal/platform/config"
 	"github.com/cadena-finance/cadena/internal/platform/natsauth"
 	"github.com/cadena-finance/cadena/internal/platform/natsx"
@@ -116,7 +115,7 @@ func TestNATSConfigRefusesNonLenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Shutdown(context.Background()) //nolint:errcheck
-	demo, _, err := s.App.SeedDemo(context.Background())
+	demo, _, err := seed.Seed(context.Background(), s.App)
 	if err != nil {
 		t.Fatal(err)
 	}

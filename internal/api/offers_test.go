@@ -556,7 +556,7 @@ func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 3 {
-				n, err := replica.CloseDueAuctions(ctx, 10)
+				n, err := replica.Auctions.CloseDueAuctions(ctx, 10)
 				if err != nil {
 					t.Error(err)
 				}

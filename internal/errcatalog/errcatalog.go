@@ -9,10 +9,10 @@ import (
 	"net/http"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/app/settling"
-	"github.com/cadena-finance/cadena/internal/app/quoting"
-	"github.com/cadena-finance/cadena/internal/app/administration"
 	"github.com/cadena-finance/cadena/internal/app/access"
+	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"

@@ -40,7 +40,7 @@ func (l lenderNATS) LenderConnection(_ context.Context, lenderID string, ttl tim
 // startOffers runs the auction scheduler, the NATS bid service and the
 // notifier consumer until ctx ends.
 func (s *Server) startOffers(ctx context.Context) error {
-	s.App.LenderNATS = lenderNATS{s}
+	s.App.Administration.LenderNATS = lenderNATS{s}
 	sub, err := s.NATS.QueueSubscribe(natsauth.BidSubjects, "cadena-bids", s.answerBid)
 	if err != nil {
 		return err

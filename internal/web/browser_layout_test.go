@@ -26,15 +26,15 @@ func layoutFixture(t *testing.T, e *env) map[string][]string {
 	b := e.publish(sup, "A-2", "1500.50", 90)
 	c := e.publish(sup, "A-3", "250000.00", 45)
 	e.publish(sup, "A-4", "98765.43", 30) // left for the supplier to quote
-	q, err := e.S.App.Quote(ctx, e.supplier(), []uuid.UUID{a.ID, b.ID})
+	q, err := e.S.App.Quoting.Quote(ctx, e.supplier(), []uuid.UUID{a.ID, b.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := e.S.App.AcceptOffer(ctx, e.supplier(), q.Offers[0].ID)
+	fs, err := e.S.App.Acceptance.AcceptOffer(ctx, e.supplier(), q.Offers[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.S.App.OpenAuction(ctx, e.supplier(), []uuid.UUID{c.ID}); err != nil {
+	if _, err := e.S.App.Auctions.OpenAuction(ctx, e.supplier(), []uuid.UUID{c.ID}); err != nil {
 		t.Fatal(err)
 	}
 	closed := e.now().AddDate(0, 0, 10)
@@ -42,7 +42,7 @@ func layoutFixture(t *testing.T, e *env) map[string][]string {
 		closed = closed.AddDate(0, 0, 1)
 	}
 	op := app.Actor{Subject: "test", PartyID: e.Demo.Operator.Party.ID, Role: auth.RoleOperator}
-	if _, err := e.S.App.PutCalendarOverride(ctx, op, "MX", closed.Format(time.DateOnly), "Cierre extraordinario por contingencia operativa del sistema de pagos", false); err != nil {
+	if _, err := e.S.App.Quoting.PutCalendarOverride(ctx, op, "MX", closed.Format(time.DateOnly), "Cierre extraordinario por contingencia operativa del sistema de pagos", false); err != nil {
 		t.Fatal(err)
 	}
 	holidays := "/holidays?calendar=MX&year=" + closed.Format("2006")

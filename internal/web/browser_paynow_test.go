@@ -37,7 +37,7 @@ func (e *env) seedFixings() {
 	ctx := context.Background()
 	op := app.Actor{Subject: "test", PartyID: e.Demo.Operator.Party.ID, Role: auth.RoleOperator}
 	for i := 7; i >= 0; i-- {
-		_, _, _ = e.S.App.PutReferenceRate(ctx, op, e.Demo.Program.ReferenceIndex, e.day(-i), "7.12")
+		_, _, _ = e.S.App.Quoting.PutReferenceRate(ctx, op, e.Demo.Program.ReferenceIndex, e.day(-i), "7.12")
 	}
 }
 
@@ -45,7 +45,7 @@ func (e *env) seedFixings() {
 func (e *env) seedStanding() {
 	e.t.Helper()
 	now := e.now()
-	if _, err := e.S.App.PutStandingOffer(context.Background(), e.lender(), e.Demo.Program.ID, []offer.Bucket{{MaxDays: 30, SpreadBps: 250}, {MaxDays: 180, SpreadBps: 200}},
+	if _, err := e.S.App.Quoting.PutStandingOffer(context.Background(), e.lender(), e.Demo.Program.ID, []offer.Bucket{{MaxDays: 30, SpreadBps: 250}, {MaxDays: 180, SpreadBps: 200}},
 		now.Add(-time.Hour), now.AddDate(0, 1, 0)); err != nil {
 		e.t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestBrowserSupplierGetsPaidEarly(t *testing.T) {
 	screenshot(t, ctx, "3-receipt")
 	mustContain(t, "receipt", receipt, "Comprobante de cobro anticipado", lenderName, "GP-100", "GP-101", "Qué sigue", "Aceptado, por fondear")
 
-	fs, err := e.S.App.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
+	fs, err := e.S.App.Settling.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
 	if err != nil || len(fs.Items) != 2 {
 		t.Fatalf("financings after acceptance: %d %v", len(fs.Items), err)
 	}
@@ -148,7 +148,7 @@ func TestBrowserSupplierGetsPaidEarly(t *testing.T) {
 	mustContain(t, "financing detail", detail, "Fondeado")
 	screenshot(t, ctx, "6-financing-funded")
 	for _, f := range fs.Items {
-		got, err := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID)
+		got, err := e.S.App.Settling.GetFinancing(context.Background(), e.supplier(), f.ID)
 		if err != nil || got.Status != financing.Funded {
 			t.Errorf("financing %s: %s %v", f.ID, got.Status, err)
 		}

@@ -14,7 +14,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/demo"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/platform/waittest"
 )
 
@@ -126,7 +127,7 @@ func loginAs(base, email string) chromedp.Action[chromedp.Void] {
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), app.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), demo.Password),
 		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
 		poll(`location.pathname !== "/login"`),
 	)
@@ -195,7 +196,7 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 	mustContain(t, "error summary", summary, "Revise lo siguiente", "Importe inválido")
 	mustContain(t, "row 2", row2, "F-2002", "Con errores", "Importe: Importe inválido")
 	screenshot(t, ctx, "preview")
-	if page, _ := e.S.App.ListInvoices(context.Background(), e.buyer(), app.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
+	if page, _ := e.S.App.Invoicing.ListInvoices(context.Background(), e.buyer(), invoicing.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
 		t.Fatalf("the preview published %d invoices", len(page.Items))
 	}
 	run(t, ctx,
@@ -316,11 +317,11 @@ func TestBrowserOperatorRateAndHoliday(t *testing.T) {
 	)
 	mustContain(t, "holidays", holidays, "Día guardado en el calendario.", "Cierre extraordinario CNBV", "Quitar ajuste")
 	screenshot(t, ctx, "holidays")
-	y, err := e.S.App.Holidays(context.Background(), "MX", holiday.Year())
+	y, err := e.S.App.Quoting.Holidays(context.Background(), "MX", holiday.Year())
 	if err != nil || len(y.Overrides) != 1 || y.Overrides[0].Date.Format(time.DateOnly) != holiday.Format(time.DateOnly) {
 		t.Fatalf("override not stored: %+v %v", y.Overrides, err)
 	}
-	rs, err := e.S.App.ReferenceRates(context.Background(), "TIIE_FONDEO", "", "", 10)
+	rs, err := e.S.App.Quoting.ReferenceRates(context.Background(), "TIIE_FONDEO", "", "", 10)
 	if err != nil || len(rs) != 1 || rs[0].Percent.String() != "7.1234" {
 		t.Fatalf("rate not stored: %+v %v", rs, err)
 	}

@@ -30,11 +30,11 @@ const upcomingDays = 30
 // summaryMaxInvoices bounds the dashboard's lists; larger programs use the CSV export.
 const summaryMaxInvoices = 20000
 
-// summarize builds a program's dashboard: the program through app.GetProgram
+// summarize builds a program's dashboard: the program through administration.GetProgram
 // (so the caller's scope applies), its figures in one store round trip
 // scoped as the invoice list (operators every invoice, buyers their own).
 func (p *portal) summarize(ctx context.Context, act app.Actor, programID uuid.UUID) (programSummary, error) {
-	prog, err := p.app.GetProgram(ctx, act, programID)
+	prog, err := p.app.Administration.GetProgram(ctx, act, programID)
 	if err != nil {
 		return programSummary{}, err
 	}

@@ -8,13 +8,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/auctions"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
 type auctionRow struct {
-	app.AuctionView
+	auctions.AuctionView
 	Supplier, Buyer string
 	MyBid           *offer.Bid
 }
@@ -26,14 +26,14 @@ type auctionsData struct {
 }
 
 // auctions lists the open auctions of the lender's programs with a bid
-// form each (app.BidAs, as POST /v1/auctions/{id}/bids).
+// form each (auctions.BidAs, as POST /v1/auctions/{id}/bids).
 func (p *portal) auctions(c echo.Context, pg *page) error {
 	return p.renderAuctions(c, pg, http.StatusOK, auctionsData{})
 }
 
 func (p *portal) renderAuctions(c echo.Context, pg *page, status int, data auctionsData) error {
 	ctx := c.Request().Context()
-	vs, err := p.app.OpenAuctionsForLender(ctx, pg.actor(), 100)
+	vs, err := p.app.Auctions.OpenAuctionsForLender(ctx, pg.actor(), 100)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (p *portal) bid(c echo.Context, pg *page) error {
 		pg.Errors = validation.Errors{{Field: "spread-" + id.String(), Code: "bid_invalid", Message: "the spread is a whole number of basis points"}}
 		return p.renderAuctions(c, pg, http.StatusUnprocessableEntity, data)
 	}
-	_, err = p.app.BidAs(c.Request().Context(), pg.actor(), id, bps)
+	_, err = p.app.Auctions.BidAs(c.Request().Context(), pg.actor(), id, bps)
 	// An auction rule the lender can act on (a spread above the cap or not
 	// lower, a limit too small, a closed auction) is shown beside the form.
 	if errs := refusal(err, "spread-"+id.String()); errs != nil {

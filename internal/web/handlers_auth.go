@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/access"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
 
@@ -27,9 +27,9 @@ func (p *portal) loginForm(c echo.Context, pg *page) error {
 func (p *portal) login(c echo.Context, pg *page) error {
 	email := c.FormValue("email")
 	id, s, err := p.sessions.Start(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
-	var throttled *app.ThrottledError
+	var throttled *access.ThrottledError
 	switch {
-	case errors.Is(err, app.ErrBadCredentials):
+	case errors.Is(err, access.ErrBadCredentials):
 		pg.Errors = validation.Errors{{Field: "email", Code: "bad_credentials"}}
 		pg.Data = loginData{Next: localPath(c.FormValue("next"), ""), Email: email}
 		return p.render(c, http.StatusUnauthorized, "login", pg)

@@ -10,6 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 )
@@ -29,25 +32,25 @@ func (pg *page) StatusLabel(s invoice.Status) template.HTML {
 }
 
 // Eligible says in words whether the invoice can be paid early today and,
-// if not, why and when it can (app.EarlyPayments applies the quote's rules).
-func (pg *page) Eligible(ep app.EarlyPayment) template.HTML {
+// if not, why and when it can (quoting.EarlyPayments applies the quote's rules).
+func (pg *page) Eligible(ep quoting.EarlyPayment) template.HTML {
 	cls, icon, words, why := "st-no", "—", pg.T("pay.not_today"), ""
 	switch ep.Reason {
 	case "":
 		cls, icon, words = "st-yes", "✓", pg.T("pay.today")
-	case app.PayNotOpen:
+	case quoting.PayNotOpen:
 		words = pg.T("pay.not_open")
-	case app.PayTenorShort:
+	case quoting.PayTenorShort:
 		words, why = pg.T("pay.no"), pg.T("pay.why.tenor_short")
-	case app.PayTenorLong:
+	case quoting.PayTenorLong:
 		icon, why = "◷", pg.T("pay.why.tenor_long", pg.Date(ep.Next))
-	case app.PayNoRate:
+	case quoting.PayNoRate:
 		why = pg.T("pay.why.no_rate", pg.Index(ep.Index))
-	case app.PayNoOffer:
+	case quoting.PayNoOffer:
 		why = pg.T("pay.why.no_offer")
-	case app.PayCutoffPassed:
+	case quoting.PayCutoffPassed:
 		icon, why = "◷", pg.T("pay.why.cutoff_passed", ep.Cutoff, pg.When(ep.Next, ep.Asked))
-	case app.PayClosed:
+	case quoting.PayClosed:
 		icon, why = "◷", pg.T("pay.why.closed", pg.When(ep.Next, ep.Asked))
 	}
 	out := `<span class="status ` + cls + `"><span aria-hidden="true">` + icon + `</span>&nbsp;` + template.HTMLEscapeString(words) + `</span>`
@@ -57,9 +60,9 @@ func (pg *page) Eligible(ep app.EarlyPayment) template.HTML {
 	return template.HTML(out)
 }
 
-// earlyPayments is app.EarlyPayments for a supplier's invoices; other roles
+// earlyPayments is quoting.EarlyPayments for a supplier's invoices; other roles
 // get none (the column is the supplier's).
-func (p *portal) earlyPayments(ctx context.Context, act app.Actor, views ...app.InvoiceView) (map[uuid.UUID]app.EarlyPayment, error) {
+func (p *portal) earlyPayments(ctx context.Context, act app.Actor, views ...invoicing.InvoiceView) (map[uuid.UUID]quoting.EarlyPayment, error) {
 	if !act.Is(auth.RoleSupplier) {
 		return nil, nil
 	}
@@ -67,23 +70,23 @@ func (p *portal) earlyPayments(ctx context.Context, act app.Actor, views ...app.
 	for i, v := range views {
 		invs[i] = v.Invoice
 	}
-	return p.app.EarlyPayments(ctx, act, invs)
+	return p.app.Quoting.EarlyPayments(ctx, act, invs)
 }
 
 // names resolves party ids to legal names within what the actor may see;
 // a name it may not see stays blank rather than failing the page.
 type names struct {
-	app   *app.App
+	app   *usecases.Set
 	act   app.Actor
 	cache map[uuid.UUID]string
 }
 
-func newNames(ctx context.Context, a *app.App, act app.Actor) *names {
+func newNames(ctx context.Context, a *usecases.Set, act app.Actor) *names {
 	n := &names{app: a, act: act, cache: map[uuid.UUID]string{}}
 	if act.Is(auth.RoleBuyer) { // a buyer's suppliers are named by its enrolments
-		if progs, err := a.ListPrograms(ctx, act, uuid.Nil, 200); err == nil {
+		if progs, err := a.Administration.ListPrograms(ctx, act, uuid.Nil, 200); err == nil {
 			for _, p := range progs.Items {
-				sups, _ := a.ListProgramSuppliers(ctx, act, p.ID)
+				sups, _ := a.Administration.ListProgramSuppliers(ctx, act, p.ID)
 				for _, s := range sups {
 					n.cache[s.SupplierID] = s.LegalName
 				}
@@ -97,15 +100,15 @@ func (n *names) Of(ctx context.Context, id uuid.UUID) string {
 	if s, ok := n.cache[id]; ok {
 		return s
 	}
-	s, _ := n.app.CounterpartyName(ctx, n.act, id)
+	s, _ := n.app.Administration.CounterpartyName(ctx, n.act, id)
 	n.cache[id] = s
 	return s
 }
 
 type invoiceRow struct {
-	app.InvoiceView
+	invoicing.InvoiceView
 	Buyer, Supplier string
-	Pay             app.EarlyPayment
+	Pay             quoting.EarlyPayment
 }
 
 type invoiceList struct {
@@ -127,7 +130,7 @@ func (p *portal) listInvoices(c echo.Context, pg *page) error {
 func (p *portal) invoicesPage(c echo.Context, pg *page, status int) error {
 	ctx := c.Request().Context()
 	act := pg.actor()
-	var f app.InvoiceFilter
+	var f invoicing.InvoiceFilter
 	data := invoiceList{Statuses: statuses, ShowBuyer: !act.Is(auth.RoleBuyer), ShowSup: act.Is(auth.RoleBuyer, auth.RoleOperator)}
 	if s := invoice.Status(c.QueryParam("status")); s != "" {
 		for _, known := range statuses {
@@ -140,7 +143,7 @@ func (p *portal) invoicesPage(c echo.Context, pg *page, status int) error {
 		f.BatchID, data.Batch = id, id.String()
 	}
 	cursor, _ := app.ParseCursor(c.QueryParam("after")) // a bad cursor is the first page
-	page, err := p.app.ListInvoices(ctx, act, f, cursor, pageSize)
+	page, err := p.app.Invoicing.ListInvoices(ctx, act, f, cursor, pageSize)
 	if err != nil {
 		return err
 	}
@@ -167,10 +170,10 @@ func (p *portal) invoicesPage(c echo.Context, pg *page, status int) error {
 }
 
 type invoiceDetail struct {
-	app.InvoiceDetail
+	invoicing.InvoiceDetail
 	Buyer, Supplier string
 	CanCancel       bool
-	Pay             app.EarlyPayment
+	Pay             quoting.EarlyPayment
 }
 
 func (p *portal) showInvoice(c echo.Context, pg *page) error {
@@ -179,7 +182,7 @@ func (p *portal) showInvoice(c echo.Context, pg *page) error {
 	if err != nil {
 		return invoice.ErrNotFound // the same page as another tenant's invoice
 	}
-	d, err := p.app.GetInvoice(ctx, pg.actor(), id)
+	d, err := p.app.Invoicing.GetInvoice(ctx, pg.actor(), id)
 	if err != nil {
 		return err
 	}
@@ -198,7 +201,7 @@ func (p *portal) cancelInvoice(c echo.Context, pg *page) error {
 	if err != nil {
 		return invoice.ErrNotFound
 	}
-	if _, err := p.app.CancelInvoice(c.Request().Context(), pg.actor(), id); err != nil {
+	if _, err := p.app.Invoicing.CancelInvoice(c.Request().Context(), pg.actor(), id); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/invoices/"+id.String()+"?ok=cancelled")

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/refrate"
@@ -27,7 +28,7 @@ func (p *portal) listParties(c echo.Context, pg *page) error {
 		kind = ""
 	}
 	cursor, _ := app.ParseCursor(c.QueryParam("after"))
-	list, err := p.app.ListParties(c.Request().Context(), pg.actor(), kind, cursor, pageSize)
+	list, err := p.app.Administration.ListParties(c.Request().Context(), pg.actor(), kind, cursor, pageSize)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func (p *portal) newPartyForm(c echo.Context, pg *page) error {
 
 func (p *portal) createParty(c echo.Context, pg *page) error {
 	d := party.Draft{Kind: c.FormValue("kind"), LegalName: c.FormValue("legal_name"), Country: c.FormValue("country"), TaxID: c.FormValue("tax_id")}
-	created, err := p.app.CreateParty(c.Request().Context(), pg.actor(), d)
+	created, err := p.app.Administration.CreateParty(c.Request().Context(), pg.actor(), d)
 	if errs := formErrors(err); errs != nil {
 		pg.Errors, pg.Data = errs, partyForm{Kinds: kinds, Draft: d}
 		return p.render(c, http.StatusUnprocessableEntity, "party_new", pg)
@@ -83,11 +84,11 @@ func (p *portal) partyPage(c echo.Context, pg *page, email string) (partyDetail,
 		return partyDetail{}, party.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	pt, err := p.app.GetParty(ctx, pg.actor(), id)
+	pt, err := p.app.Administration.GetParty(ctx, pg.actor(), id)
 	if err != nil {
 		return partyDetail{}, err
 	}
-	accts, err := p.app.ListBankAccounts(ctx, pg.actor(), id)
+	accts, err := p.app.Administration.ListBankAccounts(ctx, pg.actor(), id)
 	return partyDetail{Party: pt, Accounts: accts, Email: email}, err
 }
 
@@ -107,7 +108,7 @@ func (p *portal) createUser(c echo.Context, pg *page) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.app.CreateUser(c.Request().Context(), pg.actor(), d.ID, c.FormValue("email"), c.FormValue("password"))
+	_, err = p.app.Administration.CreateUser(c.Request().Context(), pg.actor(), d.ID, c.FormValue("email"), c.FormValue("password"))
 	if errs := formErrors(err); errs != nil {
 		pg.Errors, pg.Data = errs, d
 		return p.render(c, http.StatusUnprocessableEntity, "party", pg)
@@ -131,7 +132,7 @@ func (p *portal) ratesPage(c echo.Context, pg *page, index string) (ratesData, e
 		d.Index = refrate.Indices[0]
 	}
 	today := calendar.Day(p.app.Clock())
-	rates, err := p.app.ReferenceRates(c.Request().Context(), d.Index, today.AddDate(0, 0, -90).Format("2006-01-02"), "", 200)
+	rates, err := p.app.Quoting.ReferenceRates(c.Request().Context(), d.Index, today.AddDate(0, 0, -90).Format("2006-01-02"), "", 200)
 	// Newest first: the operator checks today's fixing.
 	for i, j := 0, len(rates)-1; i < j; i, j = i+1, j-1 {
 		rates[i], rates[j] = rates[j], rates[i]
@@ -152,7 +153,7 @@ func (p *portal) listRates(c echo.Context, pg *page) error {
 
 func (p *portal) putRate(c echo.Context, pg *page) error {
 	index, date, rate := c.FormValue("index"), c.FormValue("date"), strings.TrimSpace(c.FormValue("rate"))
-	_, _, err := p.app.PutReferenceRate(c.Request().Context(), pg.actor(), index, date, rate)
+	_, _, err := p.app.Quoting.PutReferenceRate(c.Request().Context(), pg.actor(), index, date, rate)
 	if errs := formErrors(err); errs != nil {
 		d, derr := p.ratesPage(c, pg, index)
 		if derr != nil {
@@ -169,7 +170,7 @@ func (p *portal) putRate(c echo.Context, pg *page) error {
 }
 
 type holidaysData struct {
-	app.YearHolidays
+	quoting.YearHolidays
 	Calendars []string
 	Prev      int
 	Next      int
@@ -188,7 +189,7 @@ func (p *portal) holidaysPage(c echo.Context, name, yearParam string) (holidaysD
 	if err != nil {
 		year = p.app.Clock().Year()
 	}
-	y, err := p.app.Holidays(c.Request().Context(), name, year)
+	y, err := p.app.Quoting.Holidays(c.Request().Context(), name, year)
 	return holidaysData{YearHolidays: y, Calendars: []string{"MX", "CO"}, Prev: year - 1, Next: year + 1}, err
 }
 
@@ -204,7 +205,7 @@ func (p *portal) listHolidays(c echo.Context, pg *page) error {
 func (p *portal) putOverride(c echo.Context, pg *page) error {
 	name, date := c.FormValue("calendar"), c.FormValue("date")
 	remove := c.FormValue("remove") == "1"
-	_, err := p.app.PutCalendarOverride(c.Request().Context(), pg.actor(), name, date, c.FormValue("name"), remove)
+	_, err := p.app.Quoting.PutCalendarOverride(c.Request().Context(), pg.actor(), name, date, c.FormValue("name"), remove)
 	if errs := formErrors(err); errs != nil {
 		d, derr := p.holidaysPage(c, name, c.FormValue("year"))
 		if derr != nil {
@@ -222,7 +223,7 @@ func (p *portal) putOverride(c echo.Context, pg *page) error {
 
 func (p *portal) deleteOverride(c echo.Context, pg *page) error {
 	name, date := c.FormValue("calendar"), c.FormValue("date")
-	if err := p.app.DeleteCalendarOverride(c.Request().Context(), pg.actor(), name, date); err != nil {
+	if err := p.app.Quoting.DeleteCalendarOverride(c.Request().Context(), pg.actor(), name, date); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, holidaysURL(name, date, "override_deleted"))

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
@@ -40,7 +41,7 @@ type quotesData struct {
 }
 
 // quote prices the selected invoices with every lender's standing offer
-// (app.Quote, as POST /v1/quotes) and shows each offer with its net
+// (quoting.Quote, as POST /v1/quotes) and shows each offer with its net
 // proceeds first; each offer's form carries one one-time key.
 func (p *portal) quote(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
@@ -59,7 +60,7 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		}
 		ids = append(ids, id)
 	}
-	res, err := p.app.Quote(ctx, pg.actor(), ids)
+	res, err := p.app.Quoting.Quote(ctx, pg.actor(), ids)
 	if ep := classify(err); ep.Status == http.StatusConflict {
 		// A refusal (a stale fixing, no lender, an invoice taken meanwhile)
 		// is explained in words on the list, where the supplier can act on it.
@@ -79,7 +80,7 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 		data.Unavailable = append(data.Unavailable, unavailableRow{Lender: n.Of(ctx, u.LenderID), Reason: u.Reason})
 	}
 	for _, id := range ids {
-		if d, err := p.app.GetInvoice(ctx, pg.actor(), id); err == nil {
+		if d, err := p.app.Invoicing.GetInvoice(ctx, pg.actor(), id); err == nil {
 			data.Invoices = append(data.Invoices, invoiceRow{InvoiceView: d.InvoiceView, Buyer: n.Of(ctx, d.BuyerID)})
 		}
 	}
@@ -87,7 +88,7 @@ func (p *portal) quote(c echo.Context, pg *page) error {
 	return p.render(c, http.StatusOK, "quotes", pg)
 }
 
-// accept accepts one offer under the quotes page's one-time key (app.AcceptOffer,
+// accept accepts one offer under the quotes page's one-time key (acceptance.AcceptOffer,
 // as POST /v1/offers/{id}/accept with an Idempotency-Key): a double click
 // or a reload accepts once and lands on the same receipt.
 func (p *portal) accept(c echo.Context, pg *page) error {
@@ -131,14 +132,14 @@ func (p *portal) receipt(c echo.Context, pg *page) error {
 	if err != nil {
 		return offer.ErrNotFound
 	}
-	o, err := p.app.GetOffer(ctx, pg.actor(), id)
+	o, err := p.app.Quoting.GetOffer(ctx, pg.actor(), id)
 	if err != nil {
 		return err
 	}
 	if o.Status != offer.StatusAccepted {
 		return offer.ErrNotFound
 	}
-	fs, err := p.app.ListFinancings(ctx, pg.actor(), id, uuid.Nil, 1000)
+	fs, err := p.app.Settling.ListFinancings(ctx, pg.actor(), id, uuid.Nil, 1000)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func (p *portal) receipt(c echo.Context, pg *page) error {
 func (p *portal) financingRow(c echo.Context, pg *page, n *names, f financing.Financing) financingRow {
 	ctx := c.Request().Context()
 	r := financingRow{Financing: f, Lender: n.Of(ctx, f.LenderID), Supplier: n.Of(ctx, f.SupplierID), Buyer: n.Of(ctx, f.BuyerID)}
-	if d, err := p.app.GetInvoice(ctx, pg.actor(), f.InvoiceID); err == nil {
+	if d, err := p.app.Invoicing.GetInvoice(ctx, pg.actor(), f.InvoiceID); err == nil {
 		r.Document = d.DocumentNumber
 	}
 	return r
@@ -190,7 +191,7 @@ func (p *portal) listFinancings(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
 	act := pg.actor()
 	cursor, _ := app.ParseCursor(c.QueryParam("after"))
-	page, err := p.app.ListFinancings(ctx, act, uuid.Nil, cursor, pageSize)
+	page, err := p.app.Settling.ListFinancings(ctx, act, uuid.Nil, cursor, pageSize)
 	if err != nil {
 		return err
 	}
@@ -220,14 +221,14 @@ type financingDetail struct {
 
 func (p *portal) financingDetail(c echo.Context, pg *page, id uuid.UUID) (financingDetail, error) {
 	ctx := c.Request().Context()
-	f, err := p.app.GetFinancing(ctx, pg.actor(), id)
+	f, err := p.app.Settling.GetFinancing(ctx, pg.actor(), id)
 	if err != nil {
 		return financingDetail{}, err
 	}
 	n := newNames(ctx, p.app, pg.actor())
 	d := financingDetail{financingRow: p.financingRow(c, pg, n, f), AllIn: allIn(f.ReferenceRate, f.SpreadBps), Spread: decimal.New(int64(f.SpreadBps), -2),
 		CanFund: pg.actor().Is(auth.RoleLender) && (f.Status == financing.Accepted || f.Status == financing.FundingInstructed)}
-	today, err := p.app.ProgramToday(ctx, f.ProgramID)
+	today, err := p.app.Settling.ProgramToday(ctx, f.ProgramID)
 	if err != nil {
 		return financingDetail{}, err
 	}
@@ -260,15 +261,15 @@ func (p *portal) showFinancing(c echo.Context, pg *page) error {
 }
 
 // fund records the lender's confirmation that it paid the supplier
-// (app.ConfirmFunding, as POST /v1/financings/{id}/funding-confirmation):
+// (settling.ConfirmFunding, as POST /v1/financings/{id}/funding-confirmation):
 // the amount must equal the net proceeds exactly.
 func (p *portal) fund(c echo.Context, pg *page) error {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		return financing.ErrNotFound
 	}
-	in := app.ConfirmationInput{BankReference: c.FormValue("bank_reference"), Amount: c.FormValue("amount"), Date: c.FormValue("date")}
-	_, err = p.app.ConfirmFunding(c.Request().Context(), pg.actor(), id, in)
+	in := settling.ConfirmationInput{BankReference: c.FormValue("bank_reference"), Amount: c.FormValue("amount"), Date: c.FormValue("date")}
+	_, err = p.app.Settling.ConfirmFunding(c.Request().Context(), pg.actor(), id, in)
 	errs := formErrors(err)
 	if errs == nil {
 		errs = fundRefusal(err)
@@ -289,14 +290,14 @@ func (p *portal) fund(c echo.Context, pg *page) error {
 }
 
 // notice is the printable notice of assignment of a financing
-// (app.AssignmentNotice, as GET /v1/financings/{id}/assignment-notice):
+// (settling.AssignmentNotice, as GET /v1/financings/{id}/assignment-notice):
 // the buyer files it and pays the lender.
 func (p *portal) notice(c echo.Context, pg *page) error {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		return financing.ErrNotFound
 	}
-	n, err := p.app.AssignmentNotice(c.Request().Context(), pg.actor(), id)
+	n, err := p.app.Settling.AssignmentNotice(c.Request().Context(), pg.actor(), id)
 	if err != nil {
 		return err
 	}

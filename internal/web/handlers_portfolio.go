@@ -33,7 +33,7 @@ type portfolioData struct {
 func (p *portal) portfolio(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
 	act := pg.actor()
-	progs, err := p.app.ListPrograms(ctx, act, uuid.Nil, 200)
+	progs, err := p.app.Administration.ListPrograms(ctx, act, uuid.Nil, 200)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (p *portal) portfolio(c echo.Context, pg *page) error {
 	horizon := time.Now().Add(dueHorizon)
 	cursor := uuid.Nil
 	for read := 0; ; {
-		page, err := p.app.ListFinancings(ctx, act, uuid.Nil, cursor, 1000)
+		page, err := p.app.Settling.ListFinancings(ctx, act, uuid.Nil, cursor, 1000)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (p *portal) portfolio(c echo.Context, pg *page) error {
 	sort.Slice(data.Upcoming, func(i, j int) bool { return data.Upcoming[i].Maturity.Before(data.Upcoming[j].Maturity) })
 	sort.Slice(data.Overdue, func(i, j int) bool { return data.Overdue[i].Maturity.Before(data.Overdue[j].Maturity) })
 	for _, prog := range progs.Items {
-		_, lines, err := p.app.ProgramLenders(ctx, act, prog.ID)
+		_, lines, err := p.app.Administration.ProgramLenders(ctx, act, prog.ID)
 		if err != nil {
 			return err
 		}

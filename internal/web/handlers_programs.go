@@ -56,7 +56,7 @@ func (p *portal) byLender(c echo.Context, pg *page, n *names) (map[uuid.UUID][]l
 	idx := map[[2]uuid.UUID]int{}
 	cursor := uuid.Nil
 	for read := 0; read < maxDashFinancings; {
-		page, err := p.app.ListFinancings(ctx, pg.actor(), uuid.Nil, cursor, 1000)
+		page, err := p.app.Settling.ListFinancings(ctx, pg.actor(), uuid.Nil, cursor, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (p *portal) byLender(c echo.Context, pg *page, n *names) (map[uuid.UUID][]l
 // dashboard: each program's totals per status and the payments falling due.
 func (p *portal) dashboard(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
-	progs, err := p.app.ListPrograms(ctx, pg.actor(), uuid.Nil, 50)
+	progs, err := p.app.Administration.ListPrograms(ctx, pg.actor(), uuid.Nil, 50)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ type programRow struct {
 func (p *portal) listPrograms(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
 	cursor, _ := app.ParseCursor(c.QueryParam("after"))
-	progs, err := p.app.ListPrograms(ctx, pg.actor(), cursor, 100)
+	progs, err := p.app.Administration.ListPrograms(ctx, pg.actor(), cursor, 100)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (p *portal) listPrograms(c echo.Context, pg *page) error {
 	for _, prog := range progs.Items {
 		r := programRow{Program: prog, Buyer: n.Of(ctx, prog.BuyerID)}
 		if pg.actor().Is(auth.RoleLender) {
-			if _, r.Lines, err = p.app.ProgramLenders(ctx, pg.actor(), prog.ID); err != nil {
+			if _, r.Lines, err = p.app.Administration.ProgramLenders(ctx, pg.actor(), prog.ID); err != nil {
 				return err
 			}
 		}
@@ -188,7 +188,7 @@ func (p *portal) showProgram(c echo.Context, pg *page) error {
 		return program.ErrNotFound
 	}
 	act := pg.actor()
-	prog, lines, err := p.app.ProgramLenders(ctx, act, id)
+	prog, lines, err := p.app.Administration.ProgramLenders(ctx, act, id)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (p *portal) showProgram(c echo.Context, pg *page) error {
 		d.Lenders = append(d.Lenders, lenderLine{LenderLimit: l, Name: n.Of(ctx, l.LenderID)})
 	}
 	if act.Is(auth.RoleOperator, auth.RoleBuyer) {
-		if d.Suppliers, err = p.app.ListProgramSuppliers(ctx, act, id); err != nil {
+		if d.Suppliers, err = p.app.Administration.ListProgramSuppliers(ctx, act, id); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/settling"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/errcatalog"
 	"github.com/cadena-finance/cadena/internal/invoice"
@@ -34,25 +34,25 @@ func fundRefusal(err error) validation.Errors {
 var currencies = []string{"MXN", "COP", "USD"}
 
 type statementData struct {
-	app.PartyStatement
-	Query      app.StatementQuery
+	settling.PartyStatement
+	Query      settling.StatementQuery
 	Currencies []string
 	CSV        string
 }
 
-func statementQuery(c echo.Context) app.StatementQuery {
-	q := app.StatementQuery{Currency: c.QueryParam("currency"), From: c.QueryParam("from"), To: c.QueryParam("to"), Limit: 1000}
+func statementQuery(c echo.Context) settling.StatementQuery {
+	q := settling.StatementQuery{Currency: c.QueryParam("currency"), From: c.QueryParam("from"), To: c.QueryParam("to"), Limit: 1000}
 	if q.Currency == "" {
 		q.Currency = "MXN"
 	}
 	return q
 }
 
-// statement shows the caller's own ledger movements (app.Statement, as GET
+// statement shows the caller's own ledger movements (settling.Statement, as GET
 // /v1/statements) with a CSV download of the same lines.
 func (p *portal) statement(c echo.Context, pg *page) error {
 	q := statementQuery(c)
-	st, err := p.app.Statement(c.Request().Context(), pg.actor(), q)
+	st, err := p.app.Settling.Statement(c.Request().Context(), pg.actor(), q)
 	if errs := formErrors(err); errs != nil {
 		pg.Errors = errs
 		pg.Data = statementData{Query: q, Currencies: currencies}
@@ -75,7 +75,7 @@ func (p *portal) statement(c echo.Context, pg *page) error {
 // statementCSV writes the statement as the API's text/csv answer does.
 func (p *portal) statementCSV(c echo.Context, pg *page) error {
 	q := statementQuery(c)
-	st, err := p.app.Statement(c.Request().Context(), pg.actor(), q)
+	st, err := p.app.Settling.Statement(c.Request().Context(), pg.actor(), q)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (p *portal) paymentFileForm(c echo.Context, pg *page) error {
 }
 
 // paymentFile builds the lender's pain.001 of disbursements due on a date
-// (app.PaymentFile, as the API's payment-file endpoint). Building it
+// (settling.PaymentFile, as the API's payment-file endpoint). Building it
 // instructs those financings, so it is a POST with the CSRF token.
 func (p *portal) paymentFile(c echo.Context, pg *page) error {
 	date := c.FormValue("date")
@@ -114,8 +114,8 @@ func (p *portal) paymentFile(c echo.Context, pg *page) error {
 		pg.Data = paymentFileData{Date: date}
 		return p.render(c, http.StatusUnprocessableEntity, "payment_files", pg)
 	}
-	f, err := p.app.PaymentFile(c.Request().Context(), pg.actor(), settlement.Disbursement, d)
-	if e, _ := errcatalog.Lookup(err); errors.Is(err, app.ErrNoPayments) {
+	f, err := p.app.Settling.PaymentFile(c.Request().Context(), pg.actor(), settlement.Disbursement, d)
+	if e, _ := errcatalog.Lookup(err); errors.Is(err, settling.ErrNoPayments) {
 		pg.Errors = validation.Errors{{Field: "date", Code: e.Code, Message: err.Error()}}
 		pg.Data = paymentFileData{Date: date}
 		return p.render(c, http.StatusUnprocessableEntity, "payment_files", pg)
@@ -129,21 +129,21 @@ func (p *portal) paymentFile(c echo.Context, pg *page) error {
 }
 
 type reconciliationData struct {
-	app.Reconciliation
+	settling.Reconciliation
 	Docs map[uuid.UUID]string // document number per financing with a difference
 }
 
 func (p *portal) reconciliation(c echo.Context, pg *page) error {
 	ctx := c.Request().Context()
-	r, err := p.app.Reconcile(ctx, pg.actor())
+	r, err := p.app.Settling.Reconcile(ctx, pg.actor())
 	if err != nil {
 		return err
 	}
 	// Differences name their financing by its invoice, not its id.
 	docs := map[uuid.UUID]string{}
 	for _, d := range r.Differences {
-		if f, err := p.app.GetFinancing(ctx, pg.actor(), d.FinancingID); err == nil {
-			if inv, err := p.app.GetInvoice(ctx, pg.actor(), f.InvoiceID); err == nil {
+		if f, err := p.app.Settling.GetFinancing(ctx, pg.actor(), d.FinancingID); err == nil {
+			if inv, err := p.app.Invoicing.GetInvoice(ctx, pg.actor(), f.InvoiceID); err == nil {
 				docs[d.FinancingID] = inv.DocumentNumber
 			}
 		}
@@ -153,7 +153,7 @@ func (p *portal) reconciliation(c echo.Context, pg *page) error {
 }
 
 func (p *portal) auditStatus(c echo.Context, pg *page) error {
-	st, err := p.app.AuditVerify(c.Request().Context(), pg.actor())
+	st, err := p.app.Auditing.AuditVerify(c.Request().Context(), pg.actor())
 	if err != nil {
 		return err
 	}

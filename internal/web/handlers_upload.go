@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/program"
 	"github.com/cadena-finance/cadena/internal/validation"
@@ -25,7 +25,7 @@ type uploadForm struct {
 }
 
 func (p *portal) uploadForm(c echo.Context, pg *page) error {
-	progs, err := p.app.ListPrograms(c.Request().Context(), pg.actor(), uuid.Nil, 100)
+	progs, err := p.app.Administration.ListPrograms(c.Request().Context(), pg.actor(), uuid.Nil, 100)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (p *portal) uploadForm(c echo.Context, pg *page) error {
 }
 
 type previewData struct {
-	app.BatchPreview
+	invoicing.BatchPreview
 	Currency string // the program's, for rows that name none
 	CSV      string
 	Key      string
@@ -65,8 +65,8 @@ func readUpload(c echo.Context) ([]byte, string, validation.Errors) {
 
 // batchInput parses the CSV as the API's batch endpoint does; a file-level
 // refusal (encoding, header, quoting) becomes a field error on the form.
-func batchInput(data []byte, programField string) (app.BatchInput, validation.Errors) {
-	in := app.BatchInput{Format: "csv"}
+func batchInput(data []byte, programField string) (invoicing.BatchInput, validation.Errors) {
+	in := invoicing.BatchInput{Format: "csv"}
 	if programField != "" {
 		id, err := uuid.Parse(programField)
 		if err != nil {
@@ -94,7 +94,7 @@ func batchInput(data []byte, programField string) (app.BatchInput, validation.Er
 }
 
 func (p *portal) formAgain(c echo.Context, pg *page, errs validation.Errors) error {
-	progs, err := p.app.ListPrograms(c.Request().Context(), pg.actor(), uuid.Nil, 100)
+	progs, err := p.app.Administration.ListPrograms(c.Request().Context(), pg.actor(), uuid.Nil, 100)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (p *portal) previewUpload(c echo.Context, pg *page) error {
 	if errs != nil {
 		return p.formAgain(c, pg, errs)
 	}
-	pv, err := p.app.PreviewBatch(c.Request().Context(), pg.actor(), in)
+	pv, err := p.app.Invoicing.PreviewBatch(c.Request().Context(), pg.actor(), in)
 	if errors.Is(err, invoice.ErrNoProgram) {
 		return p.formAgain(c, pg, validation.Errors{{Field: "program", Code: "program_required"}})
 	}
@@ -122,7 +122,7 @@ func (p *portal) previewUpload(c echo.Context, pg *page) error {
 		return err
 	}
 	pd := previewData{BatchPreview: pv, CSV: string(data), Key: RandomToken(), Program: pv.ProgramID.String(), FileName: name}
-	if prog, err := p.app.GetProgram(c.Request().Context(), pg.actor(), pv.ProgramID); err == nil {
+	if prog, err := p.app.Administration.GetProgram(c.Request().Context(), pg.actor(), pv.ProgramID); err == nil {
 		pd.Currency = string(prog.Currency)
 	}
 	pg.Data = pd
@@ -157,7 +157,7 @@ func (p *portal) showBatch(c echo.Context, pg *page) error {
 	if err != nil {
 		return invoice.ErrBatchNotFound
 	}
-	b, rows, err := p.app.GetBatch(c.Request().Context(), pg.actor(), id, "rejected", 0, 1000)
+	b, rows, err := p.app.Invoicing.GetBatch(c.Request().Context(), pg.actor(), id, "rejected", 0, 1000)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	seed "github.com/cadena-finance/cadena/internal/app/demo"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/platform/config"
@@ -30,7 +32,7 @@ type env struct {
 	t     *testing.T
 	Base  string
 	S     *server.Server
-	Demo  app.Demo
+	Demo  seed.Demo
 	clock *clock
 }
 
@@ -92,7 +94,7 @@ func start(t *testing.T, clk ...*clock) *env {
 		defer cancel()
 		_ = s.Shutdown(ctx)
 	})
-	demo, _, err := s.App.SeedDemo(ctx)
+	demo, _, err := seed.Seed(ctx, s.App)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +122,9 @@ func day(dueIn int) string {
 }
 
 // publish publishes one invoice from the demo buyer to supplier (tax id).
-func (e *env) publish(supplier, number, amount string, dueIn int) app.InvoiceView {
+func (e *env) publish(supplier, number, amount string, dueIn int) invoicing.InvoiceView {
 	e.t.Helper()
-	v, err := e.S.App.PublishInvoice(context.Background(), e.buyer(), uuid.Nil, invoice.Draft{Supplier: supplier, DocumentNumber: number,
+	v, err := e.S.App.Invoicing.PublishInvoice(context.Background(), e.buyer(), uuid.Nil, invoice.Draft{Supplier: supplier, DocumentNumber: number,
 		EInvoiceID: cfdi(), IssueDate: e.day(-2), DueDate: e.day(dueIn), Amount: amount})
 	if err != nil {
 		e.t.Fatal(err)
@@ -188,7 +190,7 @@ func (c *client) csrf(path string) string {
 func (c *client) login(email string) {
 	c.t.Helper()
 	tok := c.csrf("/login")
-	r := c.post("/login", url.Values{"csrf": {tok}, "email": {email}, "password": {app.DemoPassword}})
+	r := c.post("/login", url.Values{"csrf": {tok}, "email": {email}, "password": {seed.Password}})
 	if r.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: %d %s", email, r.Status, r.Body)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/demo"
 )
 
 // The portal's login is throttled like the API's, from the same counters,
@@ -21,7 +21,7 @@ func TestPortalLoginThrottled(t *testing.T) {
 			t.Fatalf("wrong password: %d", r.Status)
 		}
 	}
-	r := c.post("/login", url.Values{"csrf": {c.csrf("/login")}, "email": {email}, "password": {app.DemoPassword}})
+	r := c.post("/login", url.Values{"csrf": {c.csrf("/login")}, "email": {email}, "password": {demo.Password}})
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "60" || !strings.Contains(r.Body, "Demasiados intentos fallidos") {
 		t.Fatalf("locked account: %d Retry-After %q", r.Status, r.Header.Get("Retry-After"))
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/acceptance"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing"
 	"github.com/cadena-finance/cadena/internal/invoice"
@@ -44,10 +46,10 @@ func (p *portal) formOnce(ctx context.Context, act app.Actor, form, key, again s
 	return id, true, err
 }
 
-// publishOnce is app.PublishBatch behind the preview's one-time form key: a
+// publishOnce is invoicing.PublishBatch behind the preview's one-time form key: a
 // second submission with the same key (a double click, a reload) publishes
 // nothing and returns the first one's batch.
-func (p *portal) publishOnce(ctx context.Context, act app.Actor, key string, in app.BatchInput) (invoice.Batch, error) {
+func (p *portal) publishOnce(ctx context.Context, act app.Actor, key string, in invoicing.BatchInput) (invoice.Batch, error) {
 	if !act.Is(auth.RoleBuyer) {
 		return invoice.Batch{}, app.ErrForbidden
 	}
@@ -58,22 +60,22 @@ func (p *portal) publishOnce(ctx context.Context, act app.Actor, key string, in 
 	var b invoice.Batch
 	id, replayed, err := p.formOnce(ctx, act, formPublish, key, again, func() (string, error) {
 		var err error
-		b, err = p.app.PublishBatch(ctx, act, in)
+		b, err = p.app.Invoicing.PublishBatch(ctx, act, in)
 		return b.ID.String(), err
 	})
 	if err != nil || !replayed {
 		return b, err
 	}
-	b, _, err = p.app.GetBatch(ctx, act, id, "", 0, 0)
+	b, _, err = p.app.Invoicing.GetBatch(ctx, act, id, "", 0, 0)
 	return b, err
 }
 
-// acceptOnce is app.AcceptOffer (the use case of POST /v1/offers/{id}/accept)
+// acceptOnce is acceptance.AcceptOffer (the use case of POST /v1/offers/{id}/accept)
 // behind the quotes page's one-time form key, as an Idempotency-Key: a
 // double click or a reload accepts once, and every submission under the key
 // gets the same financings, those of the offer the first one accepted.
 func (p *portal) acceptOnce(ctx context.Context, act app.Actor, key string, offerID uuid.UUID) ([]financing.Financing, error) {
-	if !act.Is(app.OfferAcceptors()...) {
+	if !act.Is(acceptance.OfferAcceptors()...) {
 		return nil, app.ErrForbidden // before the claim: a refused role leaves no row
 	}
 	const again = "ask for the offers again"
@@ -83,12 +85,12 @@ func (p *portal) acceptOnce(ctx context.Context, act app.Actor, key string, offe
 	var fs []financing.Financing
 	id, replayed, err := p.formOnce(ctx, act, formAccept, key, again, func() (string, error) {
 		var err error
-		fs, err = p.app.AcceptOffer(ctx, act, offerID)
+		fs, err = p.app.Acceptance.AcceptOffer(ctx, act, offerID)
 		return offerID.String(), err
 	})
 	if err != nil || !replayed {
 		return fs, err
 	}
-	page, err := p.app.ListFinancings(ctx, act, id, uuid.Nil, 1000)
+	page, err := p.app.Settling.ListFinancings(ctx, act, id, uuid.Nil, 1000)
 	return page.Items, err
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 )
 
@@ -15,7 +17,7 @@ import (
 // before it claims a key or touches the database (the portal here has none),
 // and publication every role but the buyer.
 func TestOnceRefusesBeforeTheClaim(t *testing.T) {
-	p := &portal{app: &app.App{}}
+	p := &portal{app: usecases.New(&app.Base{})}
 	for _, r := range []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleLender} {
 		act := app.Actor{Subject: "t", PartyID: uuid.New(), Role: r}
 		if _, err := p.acceptOnce(context.Background(), act, "k", uuid.New()); !errors.Is(err, app.ErrForbidden) {
@@ -24,7 +26,7 @@ func TestOnceRefusesBeforeTheClaim(t *testing.T) {
 	}
 	for _, r := range []auth.Role{auth.RoleOperator, auth.RoleSupplier, auth.RoleLender} {
 		act := app.Actor{Subject: "t", PartyID: uuid.New(), Role: r}
-		if _, err := p.publishOnce(context.Background(), act, "k", app.BatchInput{}); !errors.Is(err, app.ErrForbidden) {
+		if _, err := p.publishOnce(context.Background(), act, "k", invoicing.BatchInput{}); !errors.Is(err, app.ErrForbidden) {
 			t.Errorf("publishOnce as %s: %v, want ErrForbidden", r, err)
 		}
 	}

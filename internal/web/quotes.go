@@ -3,7 +3,7 @@ package web
 import (
 	"github.com/shopspring/decimal"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/quoting"
 	"github.com/cadena-finance/cadena/internal/offer"
 )
 
@@ -17,11 +17,11 @@ type quotedOffer struct {
 	RatesKnown                 bool
 }
 
-// quoted shapes app.Quote's offers (the use case of POST /v1/quotes) for the
+// quoted shapes quoting.Quote's offers (the use case of POST /v1/quotes) for the
 // page. Each line carries the all-in and effective rates the pricing engine
 // priced it at (offer.Line), so the page never shows a rate that did not
 // price it; a line without them (zero) leaves the offer's rates unknown.
-func quoted(res app.QuoteResult) []quotedOffer {
+func quoted(res quoting.QuoteResult) []quotedOffer {
 	out := make([]quotedOffer, len(res.Offers))
 	for i, o := range res.Offers {
 		q := quotedOffer{Offer: o, RatesKnown: true}

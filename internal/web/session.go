@@ -166,7 +166,7 @@ func (p *portal) user(fn func(echo.Context, *page) error, roles ...auth.Role) ec
 		if c.Request().Method == http.MethodPost && !checkCSRF(c, s.CSRF) {
 			return p.fail(c, pg, errCSRF)
 		}
-		if name, err := p.app.PartyName(c.Request().Context(), s.Actor, s.Actor.PartyID); err == nil {
+		if name, err := p.app.Administration.PartyName(c.Request().Context(), s.Actor, s.Actor.PartyID); err == nil {
 			pg.PartyName = name
 		}
 		return p.run(c, pg, fn)

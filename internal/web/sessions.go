@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 )
 
@@ -33,15 +34,15 @@ type Session struct {
 }
 
 // Sessions logs people in and out of the portal: the password check is the
-// application's (app.Authenticate, with its throttling), the rows the
+// application's (access.Authenticate, with its throttling), the rows the
 // portal's store's.
 type Sessions struct {
-	app   *app.App
+	app   *usecases.Set
 	store Store
 }
 
 // NewSessions returns the sessions of a over store, on a's clock.
-func NewSessions(a *app.App, store Store) *Sessions { return &Sessions{app: a, store: store} }
+func NewSessions(a *usecases.Set, store Store) *Sessions { return &Sessions{app: a, store: store} }
 
 // RandomToken is 32 random bytes, URL-safe: session ids, CSRF tokens, form keys.
 func RandomToken() string {
@@ -58,7 +59,7 @@ func sessionHash(id string) []byte {
 // Start logs a person in (from client address addr) and returns the new session's id for the
 // cookie. Every login gets a fresh id, so a planted cookie is never adopted.
 func (ss *Sessions) Start(ctx context.Context, email, password, addr string) (string, Session, error) {
-	act, err := ss.app.Authenticate(ctx, email, password, addr)
+	act, err := ss.app.Access.Authenticate(ctx, email, password, addr)
 	if err != nil {
 		return "", Session{}, err
 	}

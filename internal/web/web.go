@@ -18,7 +18,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/acceptance"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/platform/idempotency"
@@ -29,14 +30,14 @@ var files embed.FS
 
 // Deps is what the portal needs from the process.
 type Deps struct {
-	App   *app.App
+	App   *usecases.Set
 	Store Store             // webdb.New(pool)
 	Keys  *idempotency.Keys // the API's duplicate-request keys, for the one-time form keys
 	Log   *slog.Logger
 }
 
 type portal struct {
-	app      *app.App
+	app      *usecases.Set
 	store    Store
 	sessions *Sessions
 	keys     *idempotency.Keys
@@ -87,8 +88,8 @@ func Mount(e *echo.Echo, d Deps) {
 	e.GET("/programs/:id", p.user(p.showProgram, auth.RoleOperator, auth.RoleBuyer, auth.RoleLender))
 
 	e.POST("/paynow", p.user(p.quote, auth.RoleSupplier))
-	e.POST("/offers/:id/accept", p.user(p.accept, app.OfferAcceptors()...))
-	e.GET("/receipts/:id", p.user(p.receipt, app.OfferAcceptors()...)) // the receipt of an acceptance
+	e.POST("/offers/:id/accept", p.user(p.accept, acceptance.OfferAcceptors()...))
+	e.GET("/receipts/:id", p.user(p.receipt, acceptance.OfferAcceptors()...)) // the receipt of an acceptance
 	e.GET("/financings", p.user(p.listFinancings, every...))
 	e.GET("/financings/:id", p.user(p.showFinancing, every...))
 	e.GET("/financings/:id/notice", p.user(p.notice, every...))

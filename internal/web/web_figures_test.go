@@ -68,7 +68,7 @@ func TestFiguresReadAsAPersonExpects(t *testing.T) {
 	r = s.post(action, url.Values{"csrf": {tok}, "key": {key}})
 	receipt := s.get(r.Location).Body
 	mustContain(t, "receipt", receipt, "2 facturas: A-1043, A-1044", ">Factura A-1043</a>", ">Factura A-1044</a>")
-	fs, err := e.S.App.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
+	fs, err := e.S.App.Settling.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
 	if err != nil || len(fs.Items) != 2 {
 		t.Fatalf("financings: %d %v", len(fs.Items), err)
 	}

@@ -23,11 +23,11 @@ func TestFundingDateNeverInTheFuture(t *testing.T) {
 	e := start(t, clk)
 	e.seedQuoting()
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "D-1", "50000.00", 60)
-	q, err := e.S.App.Quote(context.Background(), e.supplier(), []uuid.UUID{inv.ID})
+	q, err := e.S.App.Quoting.Quote(context.Background(), e.supplier(), []uuid.UUID{inv.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := e.S.App.AcceptOffer(context.Background(), e.supplier(), q.Offers[0].ID)
+	fs, err := e.S.App.Acceptance.AcceptOffer(context.Background(), e.supplier(), q.Offers[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestFundingDateNeverInTheFuture(t *testing.T) {
 		t.Fatalf("a future date: %d", r.Status)
 	}
 	mustContain(t, "future date", r.Body, `id="error-summary"`, `href="#f-date"`, "no puede ser posterior a hoy", `value="SPEI-9"`)
-	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Accepted {
+	if got, _ := e.S.App.Settling.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Accepted {
 		t.Fatalf("a future date moved the financing to %s", got.Status)
 	}
 	// On the value date the form offers that day, and it is accepted.

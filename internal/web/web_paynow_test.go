@@ -70,7 +70,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 	if r := c.post("/offers/"+uuid.NewString()+"/accept", url.Values{"csrf": {tok}, "key": {key}}); r.Status != http.StatusSeeOther || r.Location != receipts[0] {
 		t.Fatalf("replay on another offer: %d %s", r.Status, r.Location)
 	}
-	fs, err := e.S.App.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
+	fs, err := e.S.App.Settling.ListFinancings(context.Background(), e.supplier(), uuid.Nil, uuid.Nil, 10)
 	if err != nil || len(fs.Items) != 2 {
 		t.Fatalf("financings: %d %v", len(fs.Items), err)
 	}
@@ -93,7 +93,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 		!strings.Contains(r.Body, "exactamente el neto") {
 		t.Fatalf("wrong amount %s (net %s): %d %s", wrong, f.Net, r.Status, r.Body)
 	}
-	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Accepted {
+	if got, _ := e.S.App.Settling.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Accepted {
 		t.Fatalf("a wrong amount moved the financing to %s", got.Status)
 	}
 	// The payment file instructs the day's disbursements.
@@ -101,13 +101,13 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 	if pf.Status != http.StatusOK || !strings.Contains(pf.Header.Get("Content-Type"), "xml") || !strings.Contains(pf.Body, "pain.001") {
 		t.Fatalf("payment file: %d %s", pf.Status, pf.Body)
 	}
-	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.FundingInstructed {
+	if got, _ := e.S.App.Settling.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.FundingInstructed {
 		t.Fatalf("after the payment file: %s", got.Status)
 	}
 	if r := l.post("/financings/"+f.ID.String()+"/fund", url.Values{"csrf": {ltok}, "amount": {f.Net.StringFixed(2)}, "bank_reference": {"SPEI-1"}, "date": {paid}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("fund: %d %s", r.Status, r.Body)
 	}
-	if got, _ := e.S.App.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Funded {
+	if got, _ := e.S.App.Settling.GetFinancing(context.Background(), e.supplier(), f.ID); got.Status != financing.Funded {
 		t.Fatalf("after funding: %s", got.Status)
 	}
 
@@ -161,7 +161,7 @@ func TestLenderBidsOnOpenAuction(t *testing.T) {
 	e := start(t)
 	e.seedQuoting()
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "AU-1", "500000.00", 60)
-	au, err := e.S.App.OpenAuction(context.Background(), e.supplier(), []uuid.UUID{inv.ID})
+	au, err := e.S.App.Auctions.OpenAuction(context.Background(), e.supplier(), []uuid.UUID{inv.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestLenderBidsOnOpenAuction(t *testing.T) {
 	if r := l.post(path, url.Values{"csrf": {tok}, "spread_bps": {"1,5"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "número entero") {
 		t.Fatalf("bad bid: %d", r.Status)
 	}
-	v, err := e.S.App.GetAuction(context.Background(), e.lender(), au.ID)
+	v, err := e.S.App.Auctions.GetAuction(context.Background(), e.lender(), au.ID)
 	if err != nil || len(v.Bids) != 1 || v.Bids[0].SpreadBps != 150 {
 		t.Fatalf("bids: %+v %v", v.Bids, err)
 	}

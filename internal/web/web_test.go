@@ -14,6 +14,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cadena-finance/cadena/internal/app"
+	"github.com/cadena-finance/cadena/internal/app/demo"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/web"
 	"github.com/cadena-finance/cadena/internal/web/webdb"
@@ -25,7 +28,7 @@ func TestPostWithoutCSRFIsRefused(t *testing.T) {
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "F-CSRF", "1000.00", 60)
 
 	anon := e.client()
-	if r := anon.post("/login", url.Values{"email": {e.Demo.Buyer.Email}, "password": {app.DemoPassword}}); r.Status != http.StatusForbidden {
+	if r := anon.post("/login", url.Values{"email": {e.Demo.Buyer.Email}, "password": {demo.Password}}); r.Status != http.StatusForbidden {
 		t.Fatalf("login without token: %d", r.Status)
 	}
 	buyer := e.client()
@@ -38,7 +41,7 @@ func TestPostWithoutCSRFIsRefused(t *testing.T) {
 	if r := buyer.post("/logout", nil); r.Status != http.StatusForbidden {
 		t.Errorf("logout without token: %d", r.Status)
 	}
-	got, err := e.S.App.GetInvoice(context.Background(), e.buyer(), inv.ID)
+	got, err := e.S.App.Invoicing.GetInvoice(context.Background(), e.buyer(), inv.ID)
 	if err != nil || got.Status != invoice.Published {
 		t.Fatalf("a refused POST changed the invoice: %v %v", got.Status, err)
 	}
@@ -57,7 +60,7 @@ func TestSessionCookieAndLogout(t *testing.T) {
 	e := start(t)
 	c := e.client()
 	tok := c.csrf("/login")
-	r := c.post("/login", url.Values{"csrf": {tok}, "email": {e.Demo.Suppliers[0].Email}, "password": {app.DemoPassword}})
+	r := c.post("/login", url.Values{"csrf": {tok}, "email": {e.Demo.Suppliers[0].Email}, "password": {demo.Password}})
 	var sess *http.Cookie
 	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
 		if ck.Name == "cadena_session" {
@@ -78,7 +81,7 @@ func TestSessionCookieAndLogout(t *testing.T) {
 	tls := e.client()
 	tok = tls.csrf("/login")
 	req, _ := http.NewRequest(http.MethodPost, e.Base+"/login", strings.NewReader(url.Values{"csrf": {tok}, "email": {e.Demo.Suppliers[0].Email},
-		"password": {app.DemoPassword}}.Encode()))
+		"password": {demo.Password}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Forwarded-Proto", "https")
 	if r := tls.do(req); !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), ";"), "Secure") {
@@ -124,7 +127,7 @@ func TestWrongPasswordAndRoleGuard(t *testing.T) {
 	// An open redirect through ?next= is refused.
 	c2 := e.client()
 	tok = c2.csrf("/login")
-	r = c2.post("/login", url.Values{"csrf": {tok}, "email": {e.Demo.Suppliers[0].Email}, "password": {app.DemoPassword}, "next": {"//evil.example/"}})
+	r = c2.post("/login", url.Values{"csrf": {tok}, "email": {e.Demo.Suppliers[0].Email}, "password": {demo.Password}, "next": {"//evil.example/"}})
 	if r.Location != "/invoices" {
 		t.Fatalf("next=//evil: redirected to %q", r.Location)
 	}
@@ -135,8 +138,8 @@ func TestSessionTimeouts(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
 	now := time.Now()
-	clock := web.NewSessions(&app.App{Pool: e.S.Pool, Now: func() time.Time { return now }}, webdb.New(e.S.Pool))
-	id, _, err := clock.Start(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
+	clock := web.NewSessions(usecases.New(&app.Base{Pool: e.S.Pool, Now: func() time.Time { return now }}), webdb.New(e.S.Pool))
+	id, _, err := clock.Start(ctx, e.Demo.Suppliers[0].Email, demo.Password, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +153,7 @@ func TestSessionTimeouts(t *testing.T) {
 	if _, err := clock.Get(ctx, id); err != web.ErrNoSession {
 		t.Fatalf("idle session still live: %v", err)
 	}
-	id, _, _ = clock.Start(ctx, e.Demo.Suppliers[0].Email, app.DemoPassword, "")
+	id, _, _ = clock.Start(ctx, e.Demo.Suppliers[0].Email, demo.Password, "")
 	for i := 0; i < 17; i++ { // 8 h 30 min of steady use
 		now = now.Add(30*time.Minute - time.Second)
 		_, err = clock.Get(ctx, id)
@@ -191,7 +194,7 @@ func TestUploadPreviewThenPublishOnce(t *testing.T) {
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "El vencimiento ya pasó") {
 		t.Fatalf("preview: %d %s", r.Status, r.Body)
 	}
-	if page, _ := e.S.App.ListInvoices(context.Background(), e.buyer(), app.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
+	if page, _ := e.S.App.Invoicing.ListInvoices(context.Background(), e.buyer(), invoicing.InvoiceFilter{}, uuid.Nil, 10); len(page.Items) != 0 {
 		t.Fatalf("the preview published %d invoices", len(page.Items))
 	}
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(r.Body)[1]
@@ -210,7 +213,7 @@ func TestUploadPreviewThenPublishOnce(t *testing.T) {
 	if batches[0] != batches[1] {
 		t.Fatalf("a double submit made two batches: %v", batches)
 	}
-	page, _ := e.S.App.ListInvoices(context.Background(), e.buyer(), app.InvoiceFilter{}, uuid.Nil, 10)
+	page, _ := e.S.App.Invoicing.ListInvoices(context.Background(), e.buyer(), invoicing.InvoiceFilter{}, uuid.Nil, 10)
 	if len(page.Items) != 1 || page.Items[0].DocumentNumber != "F-1" {
 		t.Fatalf("published: %+v", page.Items)
 	}

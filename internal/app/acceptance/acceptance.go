@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/event"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/auth/authdb"
 	"github.com/cadena-finance/cadena/internal/event"
@@ -126,31 +127,31 @@ func (a *App) loginFailed(ctx context.Context, k loginKeys, th auth.Throttle, no
 // the portal keeps it server-side. Repeated failures for the email or from
 // the address are throttled (guardLogin). Unknown emails spend the same
 // hashing time as wrong passwords, so timing does not reveal accounts.
-func (a *App) Authenticate(ctx context.Context, email, password, addr string) (Actor, error) {
-	var act Actor
+func (a *App) Authenticate(ctx context.Context, email, password, addr string) (app.Actor, error) {
+	var act app.Actor
 	err := a.guardLogin(ctx, newLoginKeys("account", email, addr), func() (err error) {
 		act, err = a.checkPassword(ctx, email, password)
 		return err
 	})
 	if err != nil {
-		return Actor{}, err
+		return app.Actor{}, err
 	}
 	// Said only after the right password, so it reveals nothing to a guesser.
 	return act, a.CheckActor(ctx, act)
 }
 
-func (a *App) checkPassword(ctx context.Context, email, password string) (Actor, error) {
+func (a *App) checkPassword(ctx context.Context, email, password string) (app.Actor, error) {
 	u, err := partydb.UserByEmail(ctx, a.Pool, strings.TrimSpace(email))
 	if errors.Is(err, party.ErrNotFound) {
 		auth.DummyCheck(password)
-		return Actor{}, ErrBadCredentials
+		return app.Actor{}, ErrBadCredentials
 	}
 	if err != nil {
-		return Actor{}, err
+		return app.Actor{}, err
 	}
 	ok, err := auth.CheckPassword(u.PasswordHash, password)
 	if err != nil || !ok {
-		return Actor{}, ErrBadCredentials
+		return app.Actor{}, ErrBadCredentials
 	}
-	return Actor{Subject: "user:" + u.ID.String(), PartyID: u.PartyID, Role: auth.Role(u.Role)}, nil
+	return app.Actor{Subject: "user:" + u.ID.String(), PartyID: u.PartyID, Role: auth.Role(u.Role)}, nil
 }

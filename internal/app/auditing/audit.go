@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/audit"
 	"github.com/cadena-finance/cadena/internal/audit/auditdb"
 	"github.com/cadena-finance/cadena/internal/auth"

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/calendar/calendardb"

@@ -3,10 +3,9 @@ package settling
 import (
 	"context"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/financing/financingdb"
 	"github.com/cadena-finance/cadena/internal/iso20022"

@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/calendar"
 	"github.com/cadena-finance/cadena/internal/ledger"

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cadena-finance/cadena/internal/app"
-
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/bankaccount"
 	"github.com/cadena-finance/cadena/internal/financing"

@@ -21,8 +21,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 	"github.com/cadena-finance/cadena/internal/party"
 	"github.com/cadena-finance/cadena/internal/platform/benchproc"
@@ -188,15 +188,15 @@ func seed(b *testing.B, pool *pgxpool.Pool, nSuppliers int) world {
 	a := usecases.New(&app.Base{Pool: pool, PlatformMaxBps: 700})
 	var w world
 	var err error
-	if w.buyer, err = a.CreateParty(ctx, app.System, party.Draft{Kind: "buyer", LegalName: "Comprador Bench", Country: "MX", TaxID: "ABA010203BB4"}); err != nil {
+	if w.buyer, err = a.Administration.CreateParty(ctx, app.System, party.Draft{Kind: "buyer", LegalName: "Comprador Bench", Country: "MX", TaxID: "ABA010203BB4"}); err != nil {
 		b.Fatal(err)
 	}
-	if w.prog, err = a.CreateProgram(ctx, app.System, w.buyer.ID, program.Draft{Name: "Bench"}); err != nil {
+	if w.prog, err = a.Administration.CreateProgram(ctx, app.System, w.buyer.ID, program.Draft{Name: "Bench"}); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < nSuppliers; i++ {
 		rfc := fmt.Sprintf("S%c%c150505C%d%d", 'A'+i/10, 'A'+i%10, i%10, i%7)
-		en, err := a.EnrollSupplier(ctx, app.System, w.prog.ID, administration.SupplierInvite{TaxID: rfc, LegalName: "Proveedor " + rfc})
+		en, err := a.Administration.EnrollSupplier(ctx, app.System, w.prog.ID, administration.SupplierInvite{TaxID: rfc, LegalName: "Proveedor " + rfc})
 		if err != nil {
 			b.Fatal(err)
 		}

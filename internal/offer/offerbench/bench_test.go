@@ -29,9 +29,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/app"
-	"github.com/cadena-finance/cadena/internal/app/usecases"
-	"github.com/cadena-finance/cadena/internal/app/invoicing"
 	"github.com/cadena-finance/cadena/internal/app/administration"
+	"github.com/cadena-finance/cadena/internal/app/invoicing"
+	"github.com/cadena-finance/cadena/internal/app/usecases"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/offer"
@@ -282,7 +282,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 	a := usecases.New(&app.Base{Pool: pool, PlatformMaxBps: 700})
 	var w world
 	mk := func(kind party.Kind, rfc string) party.Party {
-		p, err := a.CreateParty(ctx, app.System, party.Draft{Kind: string(kind), LegalName: string(kind) + " " + rfc, Country: "MX", TaxID: rfc})
+		p, err := a.Administration.CreateParty(ctx, app.System, party.Draft{Kind: string(kind), LegalName: string(kind) + " " + rfc, Country: "MX", TaxID: rfc})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -300,7 +300,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 	buyerAct := app.Actor{Subject: "bench", PartyID: buyer.ID, Role: auth.RoleBuyer}
 	today := time.Now().In(time.FixedZone("CST", -6*3600))
 	for d := 0; d < 7; d++ {
-		if _, _, err := a.PutReferenceRate(ctx, op, "TIIE_FONDEO", today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
+		if _, _, err := a.Quoting.PutReferenceRate(ctx, op, "TIIE_FONDEO", today.AddDate(0, 0, -d).Format(time.DateOnly), "7.12"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -313,7 +313,7 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 					EInvoiceID: strings.ToUpper(uuid.NewString()), IssueDate: today.AddDate(0, 0, -5).Format(time.DateOnly),
 					DueDate: today.AddDate(0, 0, 30+i%90).Format(time.DateOnly), Amount: strconv.Itoa(1000+i%5000) + ".00"}
 			}
-			bt, err := a.PublishBatch(ctx, buyerAct, invoicing.BatchInput{ProgramID: prog, Atomic: true, Format: "json", Drafts: drafts})
+			bt, err := a.Invoicing.PublishBatch(ctx, buyerAct, invoicing.BatchInput{ProgramID: prog, Atomic: true, Format: "json", Drafts: drafts})
 			if err != nil || bt.Published != len(drafts) {
 				b.Fatalf("seed invoices: %+v %v", bt, err)
 			}
@@ -332,20 +332,20 @@ func seed(b *testing.B, pool *pgxpool.Pool, n, nBaskets, basketSize int) world {
 	programs := benchproc.EnvInt("CADENA_BENCH_PROGRAMS", 8)
 	per := (n + 400 + programs*len(w.suppliers) - 1) / (programs * len(w.suppliers))
 	for p := range programs {
-		prog, err := a.CreateProgram(ctx, app.System, buyer.ID, program.Draft{Name: "Bench " + strconv.Itoa(p)})
+		prog, err := a.Administration.CreateProgram(ctx, app.System, buyer.ID, program.Draft{Name: "Bench " + strconv.Itoa(p)})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, s := range w.suppliers {
-			if _, err := a.EnrollSupplier(ctx, app.System, prog.ID, administration.SupplierInvite{TaxID: s.TaxID}); err != nil {
+			if _, err := a.Administration.EnrollSupplier(ctx, app.System, prog.ID, administration.SupplierInvite{TaxID: s.TaxID}); err != nil {
 				b.Fatal(err)
 			}
 		}
 		for i, l := range w.lenders {
-			if _, err := a.EnrollLender(ctx, app.System, prog.ID, l.ID, "100000000000.00"); err != nil {
+			if _, err := a.Administration.EnrollLender(ctx, app.System, prog.ID, l.ID, "100000000000.00"); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := a.PutStandingOffer(ctx, app.Actor{Subject: "bench", PartyID: l.ID, Role: auth.RoleLender}, prog.ID,
+			if _, err := a.Quoting.PutStandingOffer(ctx, app.Actor{Subject: "bench", PartyID: l.ID, Role: auth.RoleLender}, prog.ID,
 				[]offer.Bucket{{MaxDays: 30, SpreadBps: 300 + 10*i}, {MaxDays: 180, SpreadBps: 250 + 10*i}}, time.Time{}, time.Time{}); err != nil {
 				b.Fatal(err)
 			}

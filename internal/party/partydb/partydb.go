@@ -148,3 +148,18 @@ func APIClientByClientID(ctx context.Context, q db.Querier, clientID string) (pa
 	}
 	return c, err
 }
+
+// CounterpartyName is the legal name of party id when it shares an offer
+// with caller (as supplier, lender or buyer), or auctions in a program
+// where caller lends; otherwise party.ErrNotFound.
+func CounterpartyName(ctx context.Context, q db.Querier, caller, id uuid.UUID) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT p.legal_name FROM parties p WHERE p.id = $2 AND (EXISTS (SELECT 1 FROM offers o
+		WHERE $1 IN (o.supplier_id, o.lender_id, o.buyer_id) AND $2 IN (o.supplier_id, o.lender_id, o.buyer_id))
+		OR EXISTS (SELECT 1 FROM auctions au JOIN program_lenders pl ON pl.program_id = au.program_id
+		WHERE pl.lender_id = $1 AND au.supplier_id = $2))`, caller, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", party.ErrNotFound
+	}
+	return name, err
+}

@@ -1,4 +1,4 @@
-package app
+package invoicing
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/invoice"
 	"github.com/cadena-finance/cadena/internal/validation"
 )
@@ -33,13 +34,13 @@ var errDryRun = errors.New("dry run")
 // credit-note checks included, in a transaction it then rolls back: the
 // preview can never disagree with the publication, and it writes nothing
 // and emits nothing.
-func (a *App) PreviewBatch(ctx context.Context, act Actor, in BatchInput) (BatchPreview, error) {
+func (a *App) PreviewBatch(ctx context.Context, act app.Actor, in BatchInput) (BatchPreview, error) {
 	if err := checkBatchInput(act, in); err != nil {
 		return BatchPreview{}, err
 	}
 	in.Atomic = false // a preview reports every row
 	var pv BatchPreview
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	err := a.InTx(ctx, func(tx pgx.Tx) error {
 		p, _, out, err := a.stageBatch(ctx, tx, act, in)
 		if err != nil {
 			return err

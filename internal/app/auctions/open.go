@@ -1,8 +1,9 @@
-package app
+package auctions
 
 import (
 	"context"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 	"github.com/cadena-finance/cadena/internal/offer"
 	"github.com/cadena-finance/cadena/internal/offer/offerdb"
@@ -12,11 +13,11 @@ import (
 // lender is enrolled in, soonest to close first, each as GetAuction shows it
 // to the lender (with only its own bid; an open auction has no winner), read
 // in one query.
-func (a *App) OpenAuctionsForLender(ctx context.Context, act Actor, limit int) ([]AuctionView, error) {
+func (a *App) OpenAuctionsForLender(ctx context.Context, act app.Actor, limit int) ([]AuctionView, error) {
 	if !act.Is(auth.RoleLender) {
-		return nil, ErrForbidden
+		return nil, app.ErrForbidden
 	}
-	open, err := offerdb.OpenForLender(ctx, a.Pool, act.PartyID, a.now(), limit)
+	open, err := offerdb.OpenForLender(ctx, a.Pool, act.PartyID, a.Clock(), limit)
 	if err != nil {
 		return nil, err
 	}

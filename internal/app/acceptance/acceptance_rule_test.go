@@ -1,4 +1,4 @@
-package app
+package acceptance
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cadena-finance/cadena/internal/app"
 	"github.com/cadena-finance/cadena/internal/auth"
 )
 
@@ -18,10 +19,10 @@ func TestOnlyOfferAcceptorsAccept(t *testing.T) {
 	if got := OfferAcceptors(); !slices.Equal(got, []auth.Role{auth.RoleSupplier}) {
 		t.Fatalf("OfferAcceptors() = %v, want only the supplier", got)
 	}
-	a := &App{}
+	a := &App{Base: &app.Base{}}
 	for _, r := range []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleLender} {
-		act := Actor{Subject: "t", PartyID: uuid.New(), Role: r}
-		if _, err := a.AcceptOffer(context.Background(), act, uuid.New()); !errors.Is(err, ErrForbidden) {
+		act := app.Actor{Subject: "t", PartyID: uuid.New(), Role: r}
+		if _, err := a.AcceptOffer(context.Background(), act, uuid.New()); !errors.Is(err, app.ErrForbidden) {
 			t.Errorf("AcceptOffer as %s: %v, want ErrForbidden", r, err)
 		}
 	}
