@@ -44,22 +44,39 @@ func (a *App) SettleSchedule(ctx context.Context, limit, reminderDays int) (int,
 		}
 		cals[name] = c
 	}
-	now := a.Clock()
 	total := 0
-	steps := []struct {
-		claim  string
-		window int
-		apply  func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error)
-	}{
-		{financingdb.ClaimFundingLate, 0, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
+	for _, step := range a.scheduleSteps(ctx, a.Clock(), cals, reminderDays) {
+		n, err := a.runStep(ctx, step, limit)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// scheduleStep claims the financings one query finds due and applies a
+// move to each; apply reports false for a row that is not due after all.
+type scheduleStep struct {
+	claim  string
+	window int
+	now    time.Time
+	apply  func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error)
+}
+
+// scheduleSteps are the schedule's moves, in order: late fundings fail,
+// maturities fall due, reminders go out, and overdue ones pass their grace.
+func (a *App) scheduleSteps(ctx context.Context, now time.Time, cals map[string]*calendar.Calendar, reminderDays int) []scheduleStep {
+	return []scheduleStep{
+		{financingdb.ClaimFundingLate, 0, now, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
 			return true, a.moveFinancing(ctx, tx, &s.Financing, financing.FundingFailed, nil, now)
 		}},
-		{financingdb.ClaimMaturing, 0, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
+		{financingdb.ClaimMaturing, 0, now, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
 			return true, a.moveFinancing(ctx, tx, &s.Financing, financing.Due, nil, now)
 		}},
 		// Business days never outnumber calendar days; weekends and a
 		// cluster of holidays fit in twice the count plus a week.
-		{financingdb.ClaimReminders, 2*reminderDays + 7, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
+		{financingdb.ClaimReminders, 2*reminderDays + 7, now, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
 			left, err := cals[s.Calendar].BusinessDaysBetween(today(now, s.TimeZone), s.Maturity)
 			if err != nil || left > reminderDays {
 				return false, err
@@ -69,7 +86,7 @@ func (a *App) SettleSchedule(ctx context.Context, limit, reminderDays int) (int,
 			}
 			return true, a.emitFinancing(ctx, tx, event.FinancingRepaymentReminder, financingEvent(s.Financing, s.Status))
 		}},
-		{financingdb.ClaimOverdue, 0, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
+		{financingdb.ClaimOverdue, 0, now, func(tx pgx.Tx, s *financingdb.Scheduled) (bool, error) {
 			deadline, err := cals[s.Calendar].AddBusinessDays(s.Maturity, s.GraceDays)
 			if err != nil || !today(now, s.TimeZone).After(deadline) {
 				return false, err
@@ -77,39 +94,42 @@ func (a *App) SettleSchedule(ctx context.Context, limit, reminderDays int) (int,
 			return true, a.moveFinancing(ctx, tx, &s.Financing, financing.Overdue, nil, now)
 		}},
 	}
-	for _, step := range steps {
-		for {
-			var claimed, moved int
-			err := a.InTx(ctx, func(tx pgx.Tx) error {
-				claimed, moved = 0, 0
-				rows, err := financingdb.Claim(ctx, tx, step.claim, now, step.window, limit)
+}
+
+// runStep applies step in transactions of up to limit rows until no full
+// batch is left, and returns how many financings it moved.
+func (a *App) runStep(ctx context.Context, step scheduleStep, limit int) (int, error) {
+	total := 0
+	for {
+		var claimed, moved int
+		err := a.InTx(ctx, func(tx pgx.Tx) error {
+			claimed, moved = 0, 0
+			rows, err := financingdb.Claim(ctx, tx, step.claim, step.now, step.window, limit)
+			if err != nil {
+				return err
+			}
+			claimed = len(rows)
+			for i := range rows {
+				ok, err := step.apply(tx, &rows[i])
 				if err != nil {
 					return err
 				}
-				claimed = len(rows)
-				for i := range rows {
-					ok, err := step.apply(tx, &rows[i])
-					if err != nil {
-						return err
-					}
-					if ok {
-						moved++
-					}
+				if ok {
+					moved++
 				}
-				return nil
-			})
-			if err != nil {
-				return total, err
 			}
-			total += moved
-			// A full batch that moved everything may have more behind it;
-			// rows left unmoved are not yet due, and later ones less so.
-			if claimed < limit || moved < claimed {
-				break
-			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += moved
+		// A full batch that moved everything may have more behind it;
+		// rows left unmoved are not yet due, and later ones less so.
+		if claimed < limit || moved < claimed {
+			return total, nil
 		}
 	}
-	return total, nil
 }
 
 // today is now's date in the zone (UTC if the zone is unknown, as Program.Location).
