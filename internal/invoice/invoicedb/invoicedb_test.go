@@ -382,7 +382,7 @@ func testList(t *testing.T, pool *pgxpool.Pool) {
 		}
 		return out
 	}
-	min, max := amt("100.00"), amt("999.99")
+	lo, hi := amt("100.00"), amt("999.99")
 	for _, c := range []struct {
 		name string
 		f    invoicedb.Filter
@@ -393,7 +393,7 @@ func testList(t *testing.T, pool *pgxpool.Pool) {
 		{"lender never sees credit notes", invoicedb.Filter{Viewer: w.as("lender")}, []string{"F-1", "F-2", "F-3", "F-4", "F-5"}},
 		{"offered", invoicedb.Filter{Viewer: w.as("supplier"), Status: invoice.Offered}, []string{"F-2"}},
 		{"due window inclusive", invoicedb.Filter{Viewer: w.as("buyer"), DueFrom: day("2027-01-20"), DueTo: day("2027-02-10")}, []string{"F-2", "F-3", "F-4"}},
-		{"payable between 100.00 and 999.99", invoicedb.Filter{Viewer: w.as("buyer"), Kind: invoice.KindInvoice, AmountMin: &min, AmountMax: &max},
+		{"payable between 100.00 and 999.99", invoicedb.Filter{Viewer: w.as("buyer"), Kind: invoice.KindInvoice, AmountMin: &lo, AmountMax: &hi},
 			[]string{"F-1", "F-2", "F-4", "F-5"}},
 		{"other buyer's filter from this buyer", invoicedb.Filter{Viewer: w.as("buyer"), BuyerID: other.buyer}, nil},
 		{"operator by program", invoicedb.Filter{Viewer: w.as("operator"), ProgramID: other.program}, []string{"F-1"}},
