@@ -99,7 +99,7 @@ func testViewerScope(t *testing.T, pool *pgxpool.Pool) {
 		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, financing.ErrNotFound)) {
 			t.Errorf("Get as %s: %v, sees %v", c.name, err, c.sees)
 		}
-		err = db.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		err = db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
 			_, err := financingdb.GetForUpdate(ctx, tx, c.v, f.ID)
 			return err
 		})
@@ -291,7 +291,7 @@ func testForFile(t *testing.T, pool *pgxpool.Pool) {
 	file := func(repayment bool, debtor uuid.UUID, date string) []uuid.UUID {
 		t.Helper()
 		var ids []uuid.UUID
-		err := db.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		err := db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
 			fs, err := financingdb.ForFile(ctx, tx, repayment, debtor, day(date))
 			for _, f := range fs {
 				ids = append(ids, f.ID)

@@ -96,7 +96,7 @@ func (w world) publish(t *testing.T, p invoicedb.Publication, docs ...invoice.In
 		rows[i] = invoicedb.Staged{Row: i + 1, Invoice: d}
 	}
 	var out invoicedb.Outcome
-	err := db.InTx(context.Background(), w.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err := db.Runner{Pool: w.pool}.InTx(context.Background(), func(tx pgx.Tx) error {
 		var err error
 		out, err = invoicedb.Publish(context.Background(), tx, p, rows)
 		return err

@@ -70,20 +70,21 @@ type Viewer struct {
 // where builds the scoping predicate per role, so each role's query can use
 // its own index (a supplier's first page walks invoices_supplier).
 func (v Viewer) where(args *[]any) string {
-	if v.Role == "operator" {
+	var cond string
+	switch v.Role {
+	case "operator":
 		return "true"
+	case "buyer":
+		cond = "i.buyer_id = %s"
+	case "supplier":
+		cond = "i.supplier_id = %s"
+	case "lender":
+		cond = "i.kind = 'invoice' AND i.program_id IN (SELECT l.program_id FROM program_lenders l WHERE l.lender_id = %s)"
+	default:
+		return "false" // an unknown role sees nothing, and binds no argument
 	}
 	*args = append(*args, v.PartyID)
-	p := "$" + strconv.Itoa(len(*args))
-	switch v.Role {
-	case "buyer":
-		return "i.buyer_id = " + p
-	case "supplier":
-		return "i.supplier_id = " + p
-	case "lender":
-		return "i.kind = 'invoice' AND i.program_id IN (SELECT l.program_id FROM program_lenders l WHERE l.lender_id = " + p + ")"
-	}
-	return "false"
+	return strings.Replace(cond, "%s", "$"+strconv.Itoa(len(*args)), 1)
 }
 
 // Listed is an invoice with the program terms that decide its eligibility.

@@ -89,7 +89,7 @@ func testViewerScope(t *testing.T, pool *pgxpool.Pool) {
 		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, invoice.ErrNotFound)) {
 			t.Errorf("Get as %s: %v, sees %v", c.name, err, c.sees)
 		}
-		err = db.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		err = db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
 			_, err := invoicedb.GetForUpdate(ctx, tx, c.v, c.id)
 			return err
 		})
@@ -272,7 +272,7 @@ func testByIDs(t *testing.T, pool *pgxpool.Pool) {
 	x := other.invoice("F-1", "100.00", "2027-01-15")
 	w.publish(t, w.pub(false, nil), a, b)
 	other.publish(t, other.pub(false, nil), x)
-	err := db.InTx(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err := db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
 		got, err := invoicedb.ByIDs(ctx, tx, w.as("supplier"), []uuid.UUID{b.ID, x.ID, a.ID}, true)
 		if err != nil {
 			return err
