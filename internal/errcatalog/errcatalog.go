@@ -65,7 +65,6 @@ var entries = []Entry{
 	{program.ErrNotALender, http.StatusUnprocessableEntity, "program.not_a_lender", "Only lenders can be enrolled as lenders"},
 	{program.ErrNotASupplier, http.StatusUnprocessableEntity, "program.not_a_supplier", "Only suppliers can be enrolled as suppliers"},
 	{program.ErrAlreadyEnrolled, http.StatusConflict, "program.already_enrolled", "Already enrolled in this program"},
-	{program.ErrLimitBelowExposure, http.StatusConflict, "program.limit_below_exposure", "Credit limit below current exposure"},
 
 	// Invoices and batches; per-document refusals are validation errors with invoice.* codes.
 	{invoice.ErrNotFound, http.StatusNotFound, "invoice.not_found", "Invoice not found"},

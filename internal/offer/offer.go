@@ -26,7 +26,6 @@ var (
 	ErrRepriced          = errors.New("the reference rate changed since the offer; ask for a new quote")
 	ErrNoStandingOffer   = errors.New("no standing offer")
 	ErrNoQuotes          = errors.New("no lender can quote these invoices now")
-	ErrNotEligible       = errors.New("an invoice is not eligible for financing")
 	ErrMixedPrograms     = errors.New("the invoices belong to different programs")
 	ErrAuctionNotFound   = errors.New("auction not found")
 	ErrAuctionClosed     = errors.New("the auction is closed")

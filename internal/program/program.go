@@ -17,13 +17,12 @@ import (
 )
 
 var (
-	ErrNotFound           = errors.New("program not found")
-	ErrDuplicateName      = errors.New("the buyer already has a program with that name")
-	ErrNotABuyer          = errors.New("programs belong to buyers")
-	ErrNotALender         = errors.New("only lenders can be enrolled as lenders")
-	ErrNotASupplier       = errors.New("only suppliers can be enrolled as suppliers")
-	ErrAlreadyEnrolled    = errors.New("already enrolled in this program")
-	ErrLimitBelowExposure = errors.New("credit limit below current exposure")
+	ErrNotFound        = errors.New("program not found")
+	ErrDuplicateName   = errors.New("the buyer already has a program with that name")
+	ErrNotABuyer       = errors.New("programs belong to buyers")
+	ErrNotALender      = errors.New("only lenders can be enrolled as lenders")
+	ErrNotASupplier    = errors.New("only suppliers can be enrolled as suppliers")
+	ErrAlreadyEnrolled = errors.New("already enrolled in this program")
 )
 
 // Program is a buyer's supplier-finance program.
