@@ -21,7 +21,7 @@ func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
 	// The scheduler's claims sweep every program, so they run alone first.
 	t.Run("Claims", func(t *testing.T) { testClaims(t, pool) })
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InsertRoundTrip":            testInsertRoundTrip,
 		"ViewerScope":                testViewerScope,
 		"OneLiveFinancingPerInvoice": testInvoiceTaken,
@@ -30,12 +30,7 @@ func TestStore(t *testing.T) {
 		"ListPagesAndFiltersOffer":   testList,
 		"ForFile":                    testForFile,
 		"LinesAndLiveFace":           testLinesAndLiveFace,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func get(t *testing.T, w world, id uuid.UUID) financing.Financing {

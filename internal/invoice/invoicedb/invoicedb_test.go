@@ -19,7 +19,7 @@ import (
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"PublishRoundTrip":           testPublishRoundTrip,
 		"ViewerScope":                testViewerScope,
 		"DuplicatesRefused":          testDuplicatesRefused,
@@ -31,12 +31,7 @@ func TestStore(t *testing.T) {
 		"BatchesAndRows":             testBatches,
 		"ListFiltersAndPages":        testList,
 		"DueForExpiry":               testDueForExpiry,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func testPublishRoundTrip(t *testing.T, pool *pgxpool.Pool) {

@@ -22,7 +22,7 @@ func TestStore(t *testing.T) {
 	// they run alone first.
 	t.Run("ExpireDue", func(t *testing.T) { testExpireDue(t, pool) })
 	t.Run("ClaimDueAuctions", func(t *testing.T) { testClaimDue(t, pool) })
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"StandingOffers":        testStanding,
 		"QuotingLenders":        testQuotingLenders,
 		"OfferRoundTrip":        testOfferRoundTrip,
@@ -33,12 +33,7 @@ func TestStore(t *testing.T) {
 		"Bids":                  testBids,
 		"ClaimEventsOnce":       testClaimEvents,
 		"NotifyOncePerKind":     testNotify,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func getOffer(t *testing.T, w world, v offerdb.Viewer, id uuid.UUID) offer.Offer {

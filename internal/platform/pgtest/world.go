@@ -183,3 +183,15 @@ func ForUpdate[R any](pool *pgxpool.Pool, read func(pgx.Tx) (R, error)) error {
 		return err
 	})
 }
+
+// Parallel runs each of tests as a parallel subtest of t on pool, the
+// database they share.
+func Parallel(t *testing.T, pool *pgxpool.Pool, tests map[string]func(*testing.T, *pgxpool.Pool)) {
+	t.Helper()
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, pool)
+		})
+	}
+}

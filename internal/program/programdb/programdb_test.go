@@ -38,19 +38,14 @@ func insert(t *testing.T, pool *pgxpool.Pool, p program.Program) program.Program
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InsertGetRoundTrip":       testRoundTrip,
 		"DuplicateNamePerBuyer":    testDuplicateName,
 		"ViewerScopesGet":          testViewerScopesGet,
 		"ViewerScopesListAndPages": testViewerScopesList,
 		"Suppliers":                testSuppliers,
 		"Lenders":                  testLenders,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func testRoundTrip(t *testing.T, pool *pgxpool.Pool) {

@@ -21,7 +21,7 @@ import (
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InstructKeepsTheRow":             testInstruct,
 		"ConfirmOnce":                     testConfirmOnce,
 		"ConfirmWithoutInstruction":       testConfirmUninstructed,
@@ -30,12 +30,7 @@ func TestStore(t *testing.T) {
 		"PreviousUploadSerialisesUploads": testPreviousUpload,
 		"ListStatementsFiltersAndPages":   testListStatements,
 		"FilesKeptOncePerMessageID":       testFiles,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func leg(t *testing.T, pool *pgxpool.Pool, id uuid.UUID, l settlement.Leg) *settlement.Stored {
