@@ -22,7 +22,7 @@ var (
 // its own, so they run in parallel.
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"FailCountsWithinWindow":       testFailCountsWithinWindow,
 		"FailAfterQuietWindowRestarts": testFailAfterQuietWindowRestarts,
 		"FailDuringLockKeepsCounting":  testFailDuringLockKeepsCounting,
@@ -31,12 +31,7 @@ func TestStore(t *testing.T) {
 		"ClearForgets":                 testClearForgets,
 		"SweepKeepsRunningLocks":       testSweepKeepsRunningLocks,
 		"ConcurrentFailuresAllCount":   testConcurrentFailuresAllCount,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func key() string { return "acct:" + uuid.NewString() }

@@ -11,13 +11,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 )
 
-func day(s string) time.Time {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
+var day = pgtest.Day
 
 func overrides(t *testing.T, q db.Querier, name string) []calendar.Override {
 	t.Helper()

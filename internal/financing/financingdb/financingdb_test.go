@@ -21,7 +21,7 @@ func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
 	// The scheduler's claims sweep every program, so they run alone first.
 	t.Run("Claims", func(t *testing.T) { testClaims(t, pool) })
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InsertRoundTrip":            testInsertRoundTrip,
 		"ViewerScope":                testViewerScope,
 		"OneLiveFinancingPerInvoice": testInvoiceTaken,
@@ -30,17 +30,12 @@ func TestStore(t *testing.T) {
 		"ListPagesAndFiltersOffer":   testList,
 		"ForFile":                    testForFile,
 		"LinesAndLiveFace":           testLinesAndLiveFace,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func get(t *testing.T, w world, id uuid.UUID) financing.Financing {
 	t.Helper()
-	f, err := financingdb.Get(context.Background(), w.pool, w.as("operator"), id)
+	f, err := financingdb.Get(context.Background(), w.Pool, w.as("operator"), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +44,7 @@ func get(t *testing.T, w world, id uuid.UUID) financing.Financing {
 
 func testInsertRoundTrip(t *testing.T, pool *pgxpool.Pool) {
 	w := newWorld(t, pool)
-	o := w.offer(t, "2500.00", "2475.32")
+	o := w.AcceptedQuote(t, "2500.00", "2475.32")
 	a := w.financing(t, o, "1250.00", "12.34", "2026-11-24", "2027-01-25")
 	b := w.financing(t, o, "1250.00", "12.34", "2026-11-24", "2027-02-25")
 	b.SpreadBps = 375 // each line's own tenor bucket
@@ -59,18 +54,18 @@ func testInsertRoundTrip(t *testing.T, pool *pgxpool.Pool) {
 		got.ReferenceRate.StringFixed(6) != "7.120000" || !got.ReferenceRate.Equal(a.ReferenceRate) {
 		t.Fatalf("amounts %s %s %s at %s", got.Face, got.Discount, got.Net, got.ReferenceRate)
 	}
-	if got.OfferID != o || got.InvoiceID != a.InvoiceID || got.ProgramID != w.program || got.LenderID != w.lender || got.SupplierID != w.supplier ||
-		got.BuyerID != w.buyer || got.Currency != "MXN" || got.SpreadBps != 350 || got.ReferenceIndex != "TIIE_FONDEO" ||
+	if got.OfferID != o || got.InvoiceID != a.InvoiceID || got.ProgramID != w.Program || got.LenderID != w.Lender || got.SupplierID != w.Supplier ||
+		got.BuyerID != w.Buyer || got.Currency != "MXN" || got.SpreadBps != 350 || got.ReferenceIndex != "TIIE_FONDEO" ||
 		!got.ReferenceDate.Equal(a.ReferenceDate) || !got.ValueDate.Equal(a.ValueDate) || !got.Maturity.Equal(a.Maturity) ||
 		got.Status != financing.Accepted || !got.AcceptedAt.Equal(t0) || !got.UpdatedAt.Equal(t0) {
 		t.Fatalf("round trip %+v", got)
 	}
-	if g := get(t, w, b.ID); g.SpreadBps != 375 || !g.Maturity.Equal(day("2027-02-25")) {
+	if g := get(t, w, b.ID); g.SpreadBps != 375 || !g.Maturity.Equal(pgtest.Day("2027-02-25")) {
 		t.Fatalf("second line: spread %d, maturity %v", g.SpreadBps, g.Maturity)
 	}
 	// The table keeps face = discount + net.
 	bad := w.financing(t, o, "100.00", "1.00", "2026-11-24", "2027-01-25")
-	bad.Net = amt("98.00")
+	bad.Net = pgtest.Amount("98.00")
 	if err := financingdb.Insert(context.Background(), pool, []financing.Financing{bad}); pgtest.Code(err) != "23514" {
 		t.Fatalf("face != discount + net: %v, want a check violation", err)
 	}
@@ -79,47 +74,26 @@ func testInsertRoundTrip(t *testing.T, pool *pgxpool.Pool) {
 func testViewerScope(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
-	f := w.insert(t, w.financing(t, w.offer(t, "100.00", "99.00"), "100.00", "1.00", "2026-11-24", "2027-01-25"))[0]
-	for _, c := range []struct {
-		name string
-		v    financingdb.Viewer
-		sees bool
-	}{
-		{"operator", w.as("operator"), true},
-		{"lender", w.as("lender"), true},
-		{"buyer", w.as("buyer"), true},
-		{"supplier", w.as("supplier"), true},
-		{"other lender", other.as("lender"), false},
-		{"other buyer", other.as("buyer"), false},
-		{"other supplier", other.as("supplier"), false},
-		{"lender as buyer", financingdb.Viewer{PartyID: w.lender, Role: "buyer"}, false},
-		{"unknown role", financingdb.Viewer{PartyID: w.lender, Role: "auditor"}, false},
-	} {
-		_, err := financingdb.Get(ctx, pool, c.v, f.ID)
-		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, financing.ErrNotFound)) {
-			t.Errorf("Get as %s: %v, sees %v", c.name, err, c.sees)
-		}
-		err = db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
-			_, err := financingdb.GetForUpdate(ctx, tx, c.v, f.ID)
-			return err
-		})
-		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, financing.ErrNotFound)) {
-			t.Errorf("GetForUpdate as %s: %v, sees %v", c.name, err, c.sees)
-		}
-		list, err := financingdb.List(ctx, pool, c.v, uuid.Nil, uuid.Nil, 1000)
+	f := w.insert(t, w.financing(t, w.AcceptedQuote(t, "100.00", "99.00"), "100.00", "1.00", "2026-11-24", "2027-01-25"))[0]
+	for _, c := range append(w.Sights(other.World, "buyer", "supplier", "lender"),
+		pgtest.Blind("lender as buyer", w.Lender, "buyer"), pgtest.Blind("unknown role", w.Lender, "auditor")) {
+		v := financingdb.Viewer(c.Viewer)
+		_, err := financingdb.Get(ctx, pool, v, f.ID)
+		c.Check(t, "Get", err, financing.ErrNotFound)
+		c.Check(t, "GetForUpdate", pgtest.ForUpdate(pool, func(tx pgx.Tx) (financing.Financing, error) { return financingdb.GetForUpdate(ctx, tx, v, f.ID) }),
+			financing.ErrNotFound)
+		list, err := financingdb.List(ctx, pool, v, uuid.Nil, uuid.Nil, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if listed := slices.ContainsFunc(list, func(x financing.Financing) bool { return x.ID == f.ID }); listed != c.sees {
-			t.Errorf("List as %s lists it: %v, want %v", c.name, listed, c.sees)
-		}
+		c.CheckListed(t, "List", slices.ContainsFunc(list, func(x financing.Financing) bool { return x.ID == f.ID }))
 	}
 }
 
 func testInvoiceTaken(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	o := w.offer(t, "100.00", "99.00")
+	o := w.AcceptedQuote(t, "100.00", "99.00")
 	first := w.insert(t, w.financing(t, o, "100.00", "1.00", "2026-11-24", "2027-01-25"))[0]
 	second := w.financing(t, o, "100.00", "1.00", "2026-11-24", "2027-01-25")
 	second.InvoiceID = first.InvoiceID
@@ -137,7 +111,7 @@ func testInvoiceTaken(t *testing.T, pool *pgxpool.Pool) {
 	if err := raw(second.ID, first.InvoiceID); !financingdb.IsInvoiceTaken(err) {
 		t.Fatalf("raw second live financing: %v, want IsInvoiceTaken", err)
 	}
-	if err := raw(first.ID, w.invoice(t, "100.00")); err == nil || financingdb.IsInvoiceTaken(err) || pgtest.Code(err) != "23505" {
+	if err := raw(first.ID, w.Invoice(t, "financed", "100.00", "2027-06-30")); err == nil || financingdb.IsInvoiceTaken(err) || pgtest.Code(err) != "23505" {
 		t.Fatalf("duplicate id: %v, want a unique violation that is not IsInvoiceTaken", err)
 	}
 	if financingdb.IsInvoiceTaken(nil) || financingdb.IsInvoiceTaken(financingdb.ErrInvoiceTaken) {
@@ -153,23 +127,23 @@ func testInvoiceTaken(t *testing.T, pool *pgxpool.Pool) {
 func testReserve(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
-	if err := financingdb.ReserveChecked(ctx, pool, w.program, w.lender, amt("9999.99")); err != nil {
+	if err := financingdb.ReserveChecked(ctx, pool, w.Program, w.Lender, pgtest.Amount("9999.99")); err != nil {
 		t.Fatal(err)
 	}
 	if e := w.exposure(t); e.StringFixed(2) != "9999.99" {
 		t.Fatalf("exposure %s", e)
 	}
-	err := financingdb.ReserveChecked(ctx, pool, w.program, w.lender, amt("0.02"))
+	err := financingdb.ReserveChecked(ctx, pool, w.Program, w.Lender, pgtest.Amount("0.02"))
 	if !financingdb.IsLimitExceeded(err) {
 		t.Fatalf("a cent over the limit: %v, want IsLimitExceeded", err)
 	}
-	if err := financingdb.ReserveChecked(ctx, pool, w.program, w.lender, amt("0.01")); err != nil {
+	if err := financingdb.ReserveChecked(ctx, pool, w.Program, w.Lender, pgtest.Amount("0.01")); err != nil {
 		t.Fatalf("up to exactly the limit: %v", err)
 	}
 	if e := w.exposure(t); e.StringFixed(2) != "10000.00" {
 		t.Fatalf("exposure %s, want the limit", e)
 	}
-	if err := financingdb.Release(ctx, pool, w.program, w.lender, amt("1250.00")); err != nil {
+	if err := financingdb.Release(ctx, pool, w.Program, w.Lender, pgtest.Amount("1250.00")); err != nil {
 		t.Fatal(err)
 	}
 	if e := w.exposure(t); e.StringFixed(2) != "8750.00" {
@@ -179,7 +153,7 @@ func testReserve(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatalf("another line's exposure moved to %s", e)
 	}
 	// Another table's CHECK is not the limit.
-	_, err = pool.Exec(ctx, "UPDATE invoices SET netted_amount = face_amount + 1 WHERE id = $1", other.invoice(t, "1.00"))
+	_, err = pool.Exec(ctx, "UPDATE invoices SET netted_amount = face_amount + 1 WHERE id = $1", other.Invoice(t, "financed", "1.00", "2027-06-30"))
 	if pgtest.Code(err) != "23514" || financingdb.IsLimitExceeded(err) {
 		t.Fatalf("invoices check: %v, must not be IsLimitExceeded", err)
 	}
@@ -191,7 +165,7 @@ func testReserve(t *testing.T, pool *pgxpool.Pool) {
 func testSetStatus(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	f := w.insert(t, w.financing(t, w.offer(t, "100.00", "99.00"), "100.00", "1.00", "2026-11-24", "2027-01-25"))[0]
+	f := w.insert(t, w.financing(t, w.AcceptedQuote(t, "100.00", "99.00"), "100.00", "1.00", "2026-11-24", "2027-01-25"))[0]
 	if err := financingdb.SetStatus(ctx, pool, f, financing.FundingInstructed, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +201,7 @@ func testSetStatus(t *testing.T, pool *pgxpool.Pool) {
 func testList(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	o1, o2 := w.offer(t, "300.00", "297.00"), w.offer(t, "200.00", "198.00")
+	o1, o2 := w.AcceptedQuote(t, "300.00", "297.00"), w.AcceptedQuote(t, "200.00", "198.00")
 	var want []uuid.UUID
 	for range 3 {
 		want = append(want, w.insert(t, w.financing(t, o1, "100.00", "1.00", "2026-11-24", "2027-01-25"))[0].ID)
@@ -265,7 +239,7 @@ func testList(t *testing.T, pool *pgxpool.Pool) {
 func testForFile(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
-	o := w.offer(t, "500.00", "495.00")
+	o := w.AcceptedQuote(t, "500.00", "495.00")
 	mk := func(vd, mat string, s financing.Status) uuid.UUID {
 		f := w.insert(t, w.financing(t, o, "100.00", "1.00", vd, mat))[0]
 		if s != financing.Accepted {
@@ -280,19 +254,19 @@ func testForFile(t *testing.T, pool *pgxpool.Pool) {
 	due := mk("2026-07-01", "2026-10-01", financing.Due)
 	repaidLeg := mk("2026-07-01", "2026-10-01", financing.Repaid)
 	mk("2026-07-01", "2026-10-01", financing.Repaid) // repaid, never in a file
-	other.insert(t, other.financing(t, other.offer(t, "100.00", "99.00"), "100.00", "1.00", "2026-08-03", "2026-10-01"))
+	other.insert(t, other.financing(t, other.AcceptedQuote(t, "100.00", "99.00"), "100.00", "1.00", "2026-08-03", "2026-10-01"))
 	leg := func(id uuid.UUID, leg, e2e string, debtor, creditor uuid.UUID) {
-		exec(t, pool, `INSERT INTO payment_legs (financing_id, leg, end_to_end_id, debtor_id, creditor_id, amount, currency, execution_date, status, instructed_at)
+		pgtest.Exec(t, pool, `INSERT INTO payment_legs (financing_id, leg, end_to_end_id, debtor_id, creditor_id, amount, currency, execution_date, status, instructed_at)
 			VALUES ($1, $2, $3, $4, $5, 99.00, 'MXN', '2026-08-03', 'instructed', $6)`, id, leg, e2e, debtor, creditor, t0)
 	}
-	leg(instructedLeg, "disbursement", "CD"+instructedLeg.String()[:32], w.lender, w.supplier)
-	leg(repaidLeg, "repayment", "CR"+repaidLeg.String()[:32], w.buyer, w.lender)
+	leg(instructedLeg, "disbursement", "CD"+instructedLeg.String()[:32], w.Lender, w.Supplier)
+	leg(repaidLeg, "repayment", "CR"+repaidLeg.String()[:32], w.Buyer, w.Lender)
 
 	file := func(repayment bool, debtor uuid.UUID, date string) []uuid.UUID {
 		t.Helper()
 		var ids []uuid.UUID
 		err := db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
-			fs, err := financingdb.ForFile(ctx, tx, repayment, debtor, day(date))
+			fs, err := financingdb.ForFile(ctx, tx, repayment, debtor, pgtest.Day(date))
 			for _, f := range fs {
 				ids = append(ids, f.ID)
 			}
@@ -307,13 +281,13 @@ func testForFile(t *testing.T, pool *pgxpool.Pool) {
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 		return ids
 	}
-	if got, want := file(false, w.lender, "2026-08-03"), sorted(accepted, instructedLeg); !slices.Equal(got, want) {
+	if got, want := file(false, w.Lender, "2026-08-03"), sorted(accepted, instructedLeg); !slices.Equal(got, want) {
 		t.Fatalf("disbursements on 08-03: %v, want %v (not %v, %v)", got, want, instructedNoLeg, otherDay)
 	}
-	if got := file(false, w.buyer, "2026-08-03"); len(got) != 0 {
+	if got := file(false, w.Buyer, "2026-08-03"); len(got) != 0 {
 		t.Fatalf("disbursements with the buyer as debtor: %v", got)
 	}
-	if got, want := file(true, w.buyer, "2026-10-01"), sorted(instructedLeg, due, repaidLeg); !slices.Equal(got, want) {
+	if got, want := file(true, w.Buyer, "2026-10-01"), sorted(instructedLeg, due, repaidLeg); !slices.Equal(got, want) {
 		t.Fatalf("repayments on 10-01: %v, want %v", got, want)
 	}
 }
@@ -321,26 +295,26 @@ func testForFile(t *testing.T, pool *pgxpool.Pool) {
 func testLinesAndLiveFace(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	o := w.offer(t, "1000.00", "990.00")
+	o := w.AcceptedQuote(t, "1000.00", "990.00")
 	live := w.insert(t, w.financing(t, o, "1250.10", "1.00", "2026-11-24", "2027-01-25"), w.financing(t, o, "0.05", "0.01", "2026-11-24", "2027-01-25"),
 		w.financing(t, o, "300.00", "1.00", "2026-11-24", "2027-01-25"), w.financing(t, o, "400.00", "1.00", "2026-11-24", "2027-01-25"))
 	w.setStatus(t, live[2].ID, financing.Repaid)
 	w.setStatus(t, live[3].ID, financing.FundingFailed)
-	if err := financingdb.ReserveChecked(ctx, pool, w.program, w.lender, amt("1250.15")); err != nil {
+	if err := financingdb.ReserveChecked(ctx, pool, w.Program, w.Lender, pgtest.Amount("1250.15")); err != nil {
 		t.Fatal(err)
 	}
 	faces, err := financingdb.LiveFace(ctx, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := faces[[2]uuid.UUID{w.program, w.lender}]; got.StringFixed(2) != "1250.15" {
+	if got := faces[[2]uuid.UUID{w.Program, w.Lender}]; got.StringFixed(2) != "1250.15" {
 		t.Fatalf("live face %s, want 1250.15 (repaid and failed excluded)", got)
 	}
 	lines, err := financingdb.Lines(ctx, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(lines, func(l financingdb.Line) bool { return l.ProgramID == w.program && l.LenderID == w.lender })
+	i := slices.IndexFunc(lines, func(l financingdb.Line) bool { return l.ProgramID == w.Program && l.LenderID == w.Lender })
 	if i < 0 || lines[i].Currency != "MXN" || lines[i].Exposure.StringFixed(2) != "1250.15" {
 		t.Fatalf("line %+v", lines[i:])
 	}
@@ -357,7 +331,7 @@ func testLinesAndLiveFace(t *testing.T, pool *pgxpool.Pool) {
 func testClaims(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	o := w.offer(t, "500.00", "495.00")
+	o := w.AcceptedQuote(t, "500.00", "495.00")
 	late := w.insert(t, w.financing(t, o, "100.00", "1.00", "2026-06-10", "2026-08-10"))[0]
 	maturing := w.insert(t, w.financing(t, o, "100.00", "1.00", "2026-04-10", "2026-06-10"))[0]
 	overdue := w.insert(t, w.financing(t, o, "100.00", "1.00", "2026-04-10", "2026-06-10"))[0]

@@ -19,7 +19,7 @@ import (
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"PublishRoundTrip":           testPublishRoundTrip,
 		"ViewerScope":                testViewerScope,
 		"DuplicatesRefused":          testDuplicatesRefused,
@@ -31,12 +31,7 @@ func TestStore(t *testing.T) {
 		"BatchesAndRows":             testBatches,
 		"ListFiltersAndPages":        testList,
 		"DueForExpiry":               testDueForExpiry,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func testPublishRoundTrip(t *testing.T, pool *pgxpool.Pool) {
@@ -47,10 +42,10 @@ func testPublishRoundTrip(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatalf("outcome %+v", out)
 	}
 	got := get(t, pool, w.as("buyer"), inv.ID)
-	if got.FaceAmount.StringFixed(2) != "1250.00" || !got.FaceAmount.Equal(amt("1250")) || !got.NettedAmount.IsZero() {
+	if got.FaceAmount.StringFixed(2) != "1250.00" || !got.FaceAmount.Equal(pgtest.Amount("1250")) || !got.NettedAmount.IsZero() {
 		t.Fatalf("amounts %s, %s", got.FaceAmount, got.NettedAmount)
 	}
-	if got.ProgramID != w.program || got.BuyerID != w.buyer || got.SupplierID != w.supplier || got.Kind != invoice.KindInvoice ||
+	if got.ProgramID != w.Program || got.BuyerID != w.Buyer || got.SupplierID != w.Supplier || got.Kind != invoice.KindInvoice ||
 		got.DocumentNumber != "F-1" || got.EInvoiceID != inv.EInvoiceID || !got.IssueDate.Equal(inv.IssueDate) || !got.DueDate.Equal(inv.DueDate) ||
 		got.Currency != "MXN" || got.Status != invoice.Published || got.Reference1 != "PO-F-1" || got.BatchID != nil || got.BatchRow != 0 ||
 		got.PublishedBy != "user:buyer" || !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(t0) {
@@ -68,38 +63,22 @@ func testViewerScope(t *testing.T, pool *pgxpool.Pool) {
 	note := w.credit("NC-1", "10.00", "F-1")
 	w.publish(t, w.pub(false, nil), inv)
 	w.publish(t, w.pub(false, nil), note)
-	for _, c := range []struct {
-		name string
-		v    invoicedb.Viewer
-		id   uuid.UUID
-		sees bool
-	}{
-		{"operator", w.as("operator"), inv.ID, true},
-		{"buyer", w.as("buyer"), inv.ID, true},
-		{"supplier", w.as("supplier"), inv.ID, true},
-		{"enrolled lender", w.as("lender"), inv.ID, true},
-		{"enrolled lender, credit note", w.as("lender"), note.ID, false},
-		{"supplier, credit note", w.as("supplier"), note.ID, true},
-		{"other buyer", other.as("buyer"), inv.ID, false},
-		{"other supplier", other.as("supplier"), inv.ID, false},
-		{"other lender", other.as("lender"), inv.ID, false},
-		{"buyer as supplier", invoicedb.Viewer{PartyID: w.buyer, Role: "supplier"}, inv.ID, false},
-	} {
-		_, err := invoicedb.Get(ctx, pool, c.v, c.id)
-		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, invoice.ErrNotFound)) {
-			t.Errorf("Get as %s: %v, sees %v", c.name, err, c.sees)
-		}
-		err = db.Runner{Pool: pool}.InTx(ctx, func(tx pgx.Tx) error {
-			_, err := invoicedb.GetForUpdate(ctx, tx, c.v, c.id)
-			return err
-		})
-		if c.sees != (err == nil) || (!c.sees && !errors.Is(err, invoice.ErrNotFound)) {
-			t.Errorf("GetForUpdate as %s: %v, sees %v", c.name, err, c.sees)
-		}
+	check := func(c pgtest.Sight, id uuid.UUID) {
+		v := invoicedb.Viewer(c.Viewer)
+		_, err := invoicedb.Get(ctx, pool, v, id)
+		c.Check(t, "Get", err, invoice.ErrNotFound)
+		c.Check(t, "GetForUpdate", pgtest.ForUpdate(pool, func(tx pgx.Tx) (invoice.Invoice, error) { return invoicedb.GetForUpdate(ctx, tx, v, id) }),
+			invoice.ErrNotFound)
 	}
+	// The enrolled lender sees the invoice; the supplier, its credit note too.
+	for _, c := range append(w.Sights(other.World, "buyer", "supplier", "lender"), pgtest.Blind("buyer as supplier", w.Buyer, "supplier")) {
+		check(c, inv.ID)
+	}
+	check(pgtest.Blind("enrolled lender, credit note", w.Lender, "lender"), note.ID)
+	check(pgtest.Sight{Name: "supplier, credit note", Viewer: w.As("supplier"), Sees: true}, note.ID)
 	// An unknown role sees nothing. (Today it is a query error rather than
 	// ErrNotFound: Viewer.where binds the party id it then leaves unused.)
-	if got, err := invoicedb.Get(ctx, pool, invoicedb.Viewer{PartyID: w.buyer, Role: "auditor"}, inv.ID); err == nil {
+	if got, err := invoicedb.Get(ctx, pool, invoicedb.Viewer{PartyID: w.Buyer, Role: "auditor"}, inv.ID); err == nil {
 		t.Fatalf("unknown role read %+v", got.Invoice)
 	}
 }
@@ -291,7 +270,7 @@ func testBatches(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
 	w.publish(t, w.pub(false, nil), w.invoice("OLD", "100.00", "2027-01-15"))
-	batch := invoice.Batch{ID: uuid.Must(uuid.NewV7()), ProgramID: w.program, BuyerID: w.buyer, Format: "csv", Status: "published", Total: 5, CreatedAt: t0}
+	batch := invoice.Batch{ID: uuid.Must(uuid.NewV7()), ProgramID: w.Program, BuyerID: w.Buyer, Format: "csv", Status: "published", Total: 5, CreatedAt: t0}
 	if err := invoicedb.InsertBatch(ctx, pool, batch); err != nil {
 		t.Fatal(err)
 	}
@@ -302,11 +281,11 @@ func testBatches(t *testing.T, pool *pgxpool.Pool) {
 	if err := invoicedb.SettleBatch(ctx, pool, batch); err != nil {
 		t.Fatal(err)
 	}
-	got, err := invoicedb.GetBatch(ctx, pool, batch.ID, &w.buyer)
+	got, err := invoicedb.GetBatch(ctx, pool, batch.ID, &w.Buyer)
 	if err != nil || got.Status != "partially_published" || got.Total != 5 || got.Published != 3 || got.Rejected != 2 || got.Format != "csv" || got.Atomic {
 		t.Fatalf("batch %+v, %v", got, err)
 	}
-	if _, err := invoicedb.GetBatch(ctx, pool, batch.ID, &other.buyer); !errors.Is(err, invoice.ErrBatchNotFound) {
+	if _, err := invoicedb.GetBatch(ctx, pool, batch.ID, &other.Buyer); !errors.Is(err, invoice.ErrBatchNotFound) {
 		t.Fatalf("another buyer's batch: %v, want ErrBatchNotFound", err)
 	}
 	if _, err := invoicedb.GetBatch(ctx, pool, batch.ID, nil); err != nil {
@@ -382,7 +361,7 @@ func testList(t *testing.T, pool *pgxpool.Pool) {
 		}
 		return out
 	}
-	lo, hi := amt("100.00"), amt("999.99")
+	lo, hi := pgtest.Amount("100.00"), pgtest.Amount("999.99")
 	for _, c := range []struct {
 		name string
 		f    invoicedb.Filter
@@ -392,12 +371,12 @@ func testList(t *testing.T, pool *pgxpool.Pool) {
 		{"invoices only", invoicedb.Filter{Viewer: w.as("buyer"), Kind: invoice.KindInvoice}, []string{"F-1", "F-2", "F-3", "F-4", "F-5"}},
 		{"lender never sees credit notes", invoicedb.Filter{Viewer: w.as("lender")}, []string{"F-1", "F-2", "F-3", "F-4", "F-5"}},
 		{"offered", invoicedb.Filter{Viewer: w.as("supplier"), Status: invoice.Offered}, []string{"F-2"}},
-		{"due window inclusive", invoicedb.Filter{Viewer: w.as("buyer"), DueFrom: day("2027-01-20"), DueTo: day("2027-02-10")}, []string{"F-2", "F-3", "F-4"}},
+		{"due window inclusive", invoicedb.Filter{Viewer: w.as("buyer"), DueFrom: pgtest.Day("2027-01-20"), DueTo: pgtest.Day("2027-02-10")}, []string{"F-2", "F-3", "F-4"}},
 		{"payable between 100.00 and 999.99", invoicedb.Filter{Viewer: w.as("buyer"), Kind: invoice.KindInvoice, AmountMin: &lo, AmountMax: &hi},
 			[]string{"F-1", "F-2", "F-4", "F-5"}},
-		{"other buyer's filter from this buyer", invoicedb.Filter{Viewer: w.as("buyer"), BuyerID: other.buyer}, nil},
-		{"operator by program", invoicedb.Filter{Viewer: w.as("operator"), ProgramID: other.program}, []string{"F-1"}},
-		{"operator by supplier", invoicedb.Filter{Viewer: w.as("operator"), SupplierID: w.supplier, Kind: invoice.KindCreditNote}, []string{"NC-1"}},
+		{"other buyer's filter from this buyer", invoicedb.Filter{Viewer: w.as("buyer"), BuyerID: other.Buyer}, nil},
+		{"operator by program", invoicedb.Filter{Viewer: w.as("operator"), ProgramID: other.Program}, []string{"F-1"}},
+		{"operator by supplier", invoicedb.Filter{Viewer: w.as("operator"), SupplierID: w.Supplier, Kind: invoice.KindCreditNote}, []string{"NC-1"}},
 	} {
 		if got := ids(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
@@ -443,7 +422,7 @@ func testDueForExpiry(t *testing.T, pool *pgxpool.Pool) {
 		}
 		var out []string
 		for _, e := range got {
-			if e.ProgramID == w.program {
+			if e.ProgramID == w.Program {
 				out = append(out, e.DocumentNumber)
 				if e.MinDays != 7 {
 					t.Fatalf("min days %d", e.MinDays)

@@ -23,9 +23,10 @@ import (
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
 )
 
-var t0 = time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)
-
-func amt(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+var (
+	t0  = pgtest.T0
+	amt = pgtest.Amount
+)
 
 func cents(n int64) decimal.Decimal { return decimal.New(n, -2) }
 
@@ -34,12 +35,7 @@ func newParties(t *testing.T, q db.Querier, kind string, n int) []uuid.UUID {
 	t.Helper()
 	out := make([]uuid.UUID, n)
 	for i := range out {
-		id := uuid.Must(uuid.NewV7())
-		if _, err := q.Exec(context.Background(), `INSERT INTO parties (id, kind, legal_name, country, tax_id) VALUES ($1, $2, $3, 'MX', $4)`,
-			id, kind, "Party "+id.String(), id.String()[24:]); err != nil {
-			t.Fatal(err)
-		}
-		out[i] = id
+		out[i] = pgtest.NewParty(t, q, kind)
 	}
 	return out
 }

@@ -22,7 +22,7 @@ func TestStore(t *testing.T) {
 	// they run alone first.
 	t.Run("ExpireDue", func(t *testing.T) { testExpireDue(t, pool) })
 	t.Run("ClaimDueAuctions", func(t *testing.T) { testClaimDue(t, pool) })
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"StandingOffers":        testStanding,
 		"QuotingLenders":        testQuotingLenders,
 		"OfferRoundTrip":        testOfferRoundTrip,
@@ -33,17 +33,12 @@ func TestStore(t *testing.T) {
 		"Bids":                  testBids,
 		"ClaimEventsOnce":       testClaimEvents,
 		"NotifyOncePerKind":     testNotify,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func getOffer(t *testing.T, w world, v offerdb.Viewer, id uuid.UUID) offer.Offer {
 	t.Helper()
-	o, err := offerdb.Get(context.Background(), w.pool, v, id)
+	o, err := offerdb.Get(context.Background(), w.Pool, v, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,10 +48,10 @@ func getOffer(t *testing.T, w world, v offerdb.Viewer, id uuid.UUID) offer.Offer
 func testStanding(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	if _, err := offerdb.GetStanding(ctx, pool, w.program, w.lender); !errors.Is(err, offer.ErrNoStandingOffer) {
+	if _, err := offerdb.GetStanding(ctx, pool, w.Program, w.Lender); !errors.Is(err, offer.ErrNoStandingOffer) {
 		t.Fatalf("before any: %v, want ErrNoStandingOffer", err)
 	}
-	s := offer.Standing{ProgramID: w.program, LenderID: w.lender, Status: offer.Active, Buckets: []offer.Bucket{{MaxDays: 30, SpreadBps: 350}, {MaxDays: 90, SpreadBps: 420}},
+	s := offer.Standing{ProgramID: w.Program, LenderID: w.Lender, Status: offer.Active, Buckets: []offer.Bucket{{MaxDays: 30, SpreadBps: 350}, {MaxDays: 90, SpreadBps: 420}},
 		ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), UpdatedAt: t0}
 	if err := offerdb.PutStanding(ctx, pool, s); err != nil {
 		t.Fatal(err)
@@ -65,26 +60,26 @@ func testStanding(t *testing.T, pool *pgxpool.Pool) {
 	if err := offerdb.PutStanding(ctx, pool, s); err != nil {
 		t.Fatalf("replacing: %v", err)
 	}
-	got, err := offerdb.GetStanding(ctx, pool, w.program, w.lender)
+	got, err := offerdb.GetStanding(ctx, pool, w.Program, w.Lender)
 	if err != nil || !slices.Equal(got.Buckets, s.Buckets) || got.Status != offer.Active || !got.ValidFrom.Equal(t0) || !got.UpdatedAt.Equal(s.UpdatedAt) {
 		t.Fatalf("after replace: %+v, %v", got, err)
 	}
-	paused, err := offerdb.SetStandingStatus(ctx, pool, w.program, w.lender, offer.Paused, t0.Add(2*time.Hour))
+	paused, err := offerdb.SetStandingStatus(ctx, pool, w.Program, w.Lender, offer.Paused, t0.Add(2*time.Hour))
 	if err != nil || paused.Status != offer.Paused || !paused.UpdatedAt.Equal(t0.Add(2*time.Hour)) || !slices.Equal(paused.Buckets, s.Buckets) {
 		t.Fatalf("paused: %+v, %v", paused, err)
 	}
 	// Only an enrolled lender can stand in a program.
-	s.LenderID = newParty(t, pool, "lender")
+	s.LenderID = pgtest.NewParty(t, pool, "lender")
 	if err := offerdb.PutStanding(ctx, pool, s); pgtest.Code(err) != "23503" {
 		t.Fatalf("unenrolled lender: %v, want a foreign-key violation", err)
 	}
-	if _, err := offerdb.SetStandingStatus(ctx, pool, w.program, s.LenderID, offer.Active, t0); !errors.Is(err, offer.ErrNoStandingOffer) {
+	if _, err := offerdb.SetStandingStatus(ctx, pool, w.Program, s.LenderID, offer.Active, t0); !errors.Is(err, offer.ErrNoStandingOffer) {
 		t.Fatalf("status of none: %v, want ErrNoStandingOffer", err)
 	}
-	if err := offerdb.DeleteStanding(ctx, pool, w.program, w.lender); err != nil {
+	if err := offerdb.DeleteStanding(ctx, pool, w.Program, w.Lender); err != nil {
 		t.Fatal(err)
 	}
-	if err := offerdb.DeleteStanding(ctx, pool, w.program, w.lender); !errors.Is(err, offer.ErrNoStandingOffer) {
+	if err := offerdb.DeleteStanding(ctx, pool, w.Program, w.Lender); !errors.Is(err, offer.ErrNoStandingOffer) {
 		t.Fatalf("second delete: %v, want ErrNoStandingOffer", err)
 	}
 }
@@ -92,27 +87,27 @@ func testStanding(t *testing.T, pool *pgxpool.Pool) {
 func testQuotingLenders(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	paused, ended, later := w.newLender(t, "1.00"), w.newLender(t, "1.00"), w.newLender(t, "1.00")
-	exec(t, pool, "UPDATE program_lenders SET exposure = 1249.99 WHERE program_id = $1 AND lender_id = $2", w.program, w.lender)
+	paused, ended, later := w.NewLender(t, "1.00"), w.NewLender(t, "1.00"), w.NewLender(t, "1.00")
+	pgtest.Exec(t, pool, "UPDATE program_lenders SET exposure = 1249.99 WHERE program_id = $1 AND lender_id = $2", w.Program, w.Lender)
 	put := func(lender uuid.UUID, status string, from, until time.Time) {
 		t.Helper()
-		if err := offerdb.PutStanding(ctx, pool, offer.Standing{ProgramID: w.program, LenderID: lender, Status: status,
+		if err := offerdb.PutStanding(ctx, pool, offer.Standing{ProgramID: w.Program, LenderID: lender, Status: status,
 			Buckets: []offer.Bucket{{MaxDays: 90, SpreadBps: 350}}, ValidFrom: from, ValidUntil: until, UpdatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	put(w.lender, offer.Active, t0.Add(-time.Hour), t0.Add(time.Hour))
+	put(w.Lender, offer.Active, t0.Add(-time.Hour), t0.Add(time.Hour))
 	put(paused, offer.Paused, t0.Add(-time.Hour), t0.Add(time.Hour))
 	put(ended, offer.Active, t0.Add(-time.Hour), t0) // valid_until is exclusive
 	put(later, offer.Active, t0.Add(time.Second), t0.Add(time.Hour))
-	got, err := offerdb.QuotingLenders(ctx, pool, w.program, t0)
+	got, err := offerdb.QuotingLenders(ctx, pool, w.Program, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].LenderID != w.lender || got[0].Available.StringFixed(2) != "8750.01" || got[0].Buckets[0].SpreadBps != 350 {
+	if len(got) != 1 || got[0].LenderID != w.Lender || got[0].Available.StringFixed(2) != "8750.01" || got[0].Buckets[0].SpreadBps != 350 {
 		t.Fatalf("quoting lenders %+v, want the active one with 8750.01 available", got)
 	}
-	if got, _ := offerdb.QuotingLenders(ctx, pool, w.program, t0.Add(time.Second)); len(got) != 2 {
+	if got, _ := offerdb.QuotingLenders(ctx, pool, w.Program, t0.Add(time.Second)); len(got) != 2 {
 		t.Fatalf("a second later %d quote, want 2", len(got))
 	}
 }
@@ -126,7 +121,7 @@ func testOfferRoundTrip(t *testing.T, pool *pgxpool.Pool) {
 		got.ReferenceRate.StringFixed(6) != "7.120000" {
 		t.Fatalf("offer money %s = %s + %s at %s", got.Face, got.Discount, got.Net, got.ReferenceRate)
 	}
-	if got.Source != offer.SourceQuote || got.AuctionID != nil || got.ProgramID != w.program || got.LenderID != w.lender || got.BuyerID != w.buyer ||
+	if got.Source != offer.SourceQuote || got.AuctionID != nil || got.ProgramID != w.Program || got.LenderID != w.Lender || got.BuyerID != w.Buyer ||
 		got.Currency != "MXN" || got.SpreadBps != 350 || !got.ValueDate.Equal(o.ValueDate) || got.Status != offer.StatusOpen ||
 		!got.ExpiresAt.Equal(o.ExpiresAt) || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("offer %+v", got)
@@ -154,35 +149,19 @@ func testOfferViewerScope(t *testing.T, pool *pgxpool.Pool) {
 	w, other := newWorld(t, pool), newWorld(t, pool)
 	o := w.quote(t, t0.Add(time.Hour), "100.00")
 	w.insert(t, o)
-	for _, c := range []struct {
-		name string
-		v    offerdb.Viewer
-		sees bool
-	}{
-		{"operator", w.as("operator"), true},
-		{"supplier", w.as("supplier"), true},
-		{"lender", w.as("lender"), true},
-		{"buyer", w.as("buyer"), true},
-		{"other supplier", other.as("supplier"), false},
-		{"other lender", other.as("lender"), false},
-		{"other buyer", other.as("buyer"), false},
-		{"supplier as lender", offerdb.Viewer{PartyID: w.supplier, Role: "lender"}, false},
-		{"unknown role", offerdb.Viewer{PartyID: w.supplier, Role: "auditor"}, false},
-	} {
-		got, err := offerdb.Get(ctx, pool, c.v, o.ID)
-		switch {
-		case c.sees && (err != nil || len(got.Lines) != 1):
-			t.Errorf("Get as %s: %v, %d lines", c.name, err, len(got.Lines))
-		case !c.sees && !errors.Is(err, offer.ErrNotFound):
-			t.Errorf("Get as %s: %v, want ErrNotFound", c.name, err)
+	for _, c := range append(w.Sights(other.World, "buyer", "supplier", "lender"),
+		pgtest.Blind("supplier as lender", w.Supplier, "lender"), pgtest.Blind("unknown role", w.Supplier, "auditor")) {
+		v := offerdb.Viewer(c.Viewer)
+		got, err := offerdb.Get(ctx, pool, v, o.ID)
+		c.Check(t, "Get", err, offer.ErrNotFound)
+		if c.Sees && err == nil && len(got.Lines) != 1 {
+			t.Errorf("Get as %s: %d lines", c.Name, len(got.Lines))
 		}
-		list, err := offerdb.List(ctx, pool, c.v, "", uuid.Nil, 1000)
+		list, err := offerdb.List(ctx, pool, v, "", uuid.Nil, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if listed := slices.ContainsFunc(list, func(x offer.Offer) bool { return x.ID == o.ID }); listed != c.sees {
-			t.Errorf("List as %s lists it: %v", c.name, listed)
-		}
+		c.CheckListed(t, "List", slices.ContainsFunc(list, func(x offer.Offer) bool { return x.ID == o.ID }))
 	}
 }
 
@@ -320,31 +299,19 @@ func testAuction(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
 	a := w.auction(t, t0, t0.Add(30*time.Minute), "1250.00", "0.10")
-	for _, c := range []struct {
-		name string
-		v    offerdb.Viewer
-		sees bool
-	}{
-		{"operator", w.as("operator"), true},
-		{"supplier", w.as("supplier"), true},
-		{"enrolled lender", w.as("lender"), true},
-		{"buyer", w.as("buyer"), false},
-		{"other supplier", other.as("supplier"), false},
-		{"other lender", other.as("lender"), false},
-	} {
-		got, err := offerdb.GetAuction(ctx, pool, c.v, a.ID, false)
-		switch {
-		case c.sees && (err != nil || len(got.InvoiceIDs) != 2 || got.Face.StringFixed(2) != "1250.10" || got.Status != offer.AuctionOpen):
-			t.Errorf("GetAuction as %s: %+v, %v", c.name, got, err)
-		case !c.sees && !errors.Is(err, offer.ErrAuctionNotFound):
-			t.Errorf("GetAuction as %s: %v, want ErrAuctionNotFound", c.name, err)
+	// The enrolled lender sees it; the buyer does not.
+	for _, c := range w.Sights(other.World, "supplier", "lender") {
+		got, err := offerdb.GetAuction(ctx, pool, offerdb.Viewer(c.Viewer), a.ID, false)
+		c.Check(t, "GetAuction", err, offer.ErrAuctionNotFound)
+		if c.Sees && err == nil && (len(got.InvoiceIDs) != 2 || got.Face.StringFixed(2) != "1250.10" || got.Status != offer.AuctionOpen) {
+			t.Errorf("GetAuction as %s: %+v", c.Name, got)
 		}
 	}
-	if s, err := offerdb.AuctionSupplier(ctx, pool, a.ID); err != nil || s != w.supplier {
+	if s, err := offerdb.AuctionSupplier(ctx, pool, a.ID); err != nil || s != w.Supplier {
 		t.Fatalf("AuctionSupplier %v, %v", s, err)
 	}
 	offerID := uuid.Must(uuid.NewV7())
-	a.WinningLender, a.WinningOffer = &w.lender, &offerID
+	a.WinningLender, a.WinningOffer = &w.Lender, &offerID
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		locked, err := offerdb.GetAuction(ctx, tx, w.as("operator"), a.ID, true)
 		if err != nil {
@@ -361,7 +328,7 @@ func testAuction(t *testing.T, pool *pgxpool.Pool) {
 	}
 	got, err := offerdb.GetAuction(ctx, pool, w.as("supplier"), a.ID, false)
 	if err != nil || got.Status != offer.AuctionClosed || got.ClosedAt == nil || !got.ClosedAt.Equal(t0.Add(31*time.Minute)) ||
-		got.WinningLender == nil || *got.WinningLender != w.lender || got.WinningOffer == nil || *got.WinningOffer != offerID {
+		got.WinningLender == nil || *got.WinningLender != w.Lender || got.WinningOffer == nil || *got.WinningOffer != offerID {
 		t.Fatalf("closed auction %+v, %v", got, err)
 	}
 }
@@ -370,8 +337,8 @@ func testBids(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
 	a := w.auction(t, t0, t0.Add(30*time.Minute), "100.00")
-	l2, l3 := w.newLender(t, "100.00"), w.newLender(t, "100.00")
-	if b, err := offerdb.GetBid(ctx, pool, a.ID, w.lender); err != nil || b != nil {
+	l2, l3 := w.NewLender(t, "100.00"), w.NewLender(t, "100.00")
+	if b, err := offerdb.GetBid(ctx, pool, a.ID, w.Lender); err != nil || b != nil {
 		t.Fatalf("no bid yet: %+v, %v", b, err)
 	}
 	put := func(lender uuid.UUID, bps int, at time.Time) offer.Bid {
@@ -382,21 +349,21 @@ func testBids(t *testing.T, pool *pgxpool.Pool) {
 		}
 		return b
 	}
-	if b := put(w.lender, 400, t0.Add(time.Minute)); b.Revisions != 1 {
+	if b := put(w.Lender, 400, t0.Add(time.Minute)); b.Revisions != 1 {
 		t.Fatalf("first bid revision %d", b.Revisions)
 	}
 	put(l2, 350, t0.Add(2*time.Minute))
 	put(l3, 350, t0.Add(3*time.Minute))
 	// Improving to 350 puts the first lender's bid last among the 350s.
-	if b := put(w.lender, 350, t0.Add(4*time.Minute)); b.Revisions != 2 {
+	if b := put(w.Lender, 350, t0.Add(4*time.Minute)); b.Revisions != 2 {
 		t.Fatalf("improved bid revision %d, want 2", b.Revisions)
 	}
-	got, err := offerdb.GetBid(ctx, pool, a.ID, w.lender)
+	got, err := offerdb.GetBid(ctx, pool, a.ID, w.Lender)
 	if err != nil || got == nil || got.SpreadBps != 350 || !got.PlacedAt.Equal(t0.Add(4*time.Minute)) || got.Revisions != 2 {
 		t.Fatalf("improved bid %+v, %v", got, err)
 	}
 	bids, err := offerdb.Bids(ctx, pool, a.ID)
-	if err != nil || len(bids) != 3 || bids[0].LenderID != l2 || bids[1].LenderID != l3 || bids[2].LenderID != w.lender {
+	if err != nil || len(bids) != 3 || bids[0].LenderID != l2 || bids[1].LenderID != l3 || bids[2].LenderID != w.Lender {
 		t.Fatalf("bids %+v, %v; want l2, l3, then the improved one", bids, err)
 	}
 }
@@ -423,8 +390,8 @@ func testNotify(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
 	ev, subject := uuid.New(), uuid.New()
-	notices := []offerdb.Notice{{PartyID: w.supplier, EventID: ev, Kind: "offer.won", SubjectID: subject},
-		{PartyID: w.lender, EventID: ev, Kind: "offer.won", SubjectID: subject}, {PartyID: w.lender, EventID: ev, Kind: "auction.closed", SubjectID: subject}}
+	notices := []offerdb.Notice{{PartyID: w.Supplier, EventID: ev, Kind: "offer.won", SubjectID: subject},
+		{PartyID: w.Lender, EventID: ev, Kind: "offer.won", SubjectID: subject}, {PartyID: w.Lender, EventID: ev, Kind: "auction.closed", SubjectID: subject}}
 	if err := offerdb.Notify(ctx, pool, notices, t0); err != nil {
 		t.Fatal(err)
 	}

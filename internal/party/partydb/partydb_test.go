@@ -32,7 +32,7 @@ func newParty(t *testing.T, pool *pgxpool.Pool, kind party.Kind) party.Party {
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InsertGetRoundTrip":           testInsertGetRoundTrip,
 		"DuplicateTaxIDPerKindCountry": testDuplicateTaxID,
 		"DeactivateOnce":               testDeactivateOnce,
@@ -40,12 +40,7 @@ func TestStore(t *testing.T) {
 		"Accounts":                     testAccounts,
 		"UsersByEmailIgnoringCase":     testUsers,
 		"APIClientsRevoked":            testAPIClients,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func testInsertGetRoundTrip(t *testing.T, pool *pgxpool.Pool) {

@@ -16,20 +16,11 @@ import (
 	"github.com/cadena-finance/cadena/internal/program/programdb"
 )
 
-var t0 = time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)
+var t0 = pgtest.T0
 
 func dec(s string) *decimal.Decimal { d := decimal.RequireFromString(s); return &d }
 
-// newParty stores a party of kind with a tax id of its own.
-func newParty(t *testing.T, pool *pgxpool.Pool, kind string) uuid.UUID {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	if _, err := pool.Exec(context.Background(), `INSERT INTO parties (id, kind, legal_name, country, tax_id) VALUES ($1, $2, $3, 'MX', $4)`,
-		id, kind, "Party "+id.String()[:8], id.String()); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newParty = pgtest.NewParty
 
 func newProgram(buyer uuid.UUID, name string) program.Program {
 	return program.Program{ID: uuid.Must(uuid.NewV7()), BuyerID: buyer, Name: name, Currency: money.MXN, ReferenceIndex: "TIIE_FONDEO",
@@ -47,19 +38,14 @@ func insert(t *testing.T, pool *pgxpool.Pool, p program.Program) program.Program
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InsertGetRoundTrip":       testRoundTrip,
 		"DuplicateNamePerBuyer":    testDuplicateName,
 		"ViewerScopesGet":          testViewerScopesGet,
 		"ViewerScopesListAndPages": testViewerScopesList,
 		"Suppliers":                testSuppliers,
 		"Lenders":                  testLenders,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func testRoundTrip(t *testing.T, pool *pgxpool.Pool) {

@@ -14,15 +14,10 @@ import (
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
 )
 
-var t0 = time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)
-
-func day(s string) time.Time {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
+var (
+	t0  = pgtest.T0
+	day = pgtest.Day
+)
 
 // index is a fresh index name, so the cases share a database in parallel.
 func index() string { return "T_" + uuid.NewString()[:8] }

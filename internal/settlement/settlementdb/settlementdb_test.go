@@ -21,7 +21,7 @@ import (
 
 func TestStore(t *testing.T) {
 	pool, _ := pgtest.NewPool(t)
-	for name, fn := range map[string]func(*testing.T, *pgxpool.Pool){
+	pgtest.Parallel(t, pool, map[string]func(*testing.T, *pgxpool.Pool){
 		"InstructKeepsTheRow":             testInstruct,
 		"ConfirmOnce":                     testConfirmOnce,
 		"ConfirmWithoutInstruction":       testConfirmUninstructed,
@@ -30,12 +30,7 @@ func TestStore(t *testing.T) {
 		"PreviousUploadSerialisesUploads": testPreviousUpload,
 		"ListStatementsFiltersAndPages":   testListStatements,
 		"FilesKeptOncePerMessageID":       testFiles,
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, pool)
-		})
-	}
+	})
 }
 
 func leg(t *testing.T, pool *pgxpool.Pool, id uuid.UUID, l settlement.Leg) *settlement.Stored {
@@ -60,14 +55,14 @@ func testInstruct(t *testing.T, pool *pgxpool.Pool) {
 	}
 	// A second file for the same leg keeps the first row.
 	again := p
-	again.Amount, again.ExecutionDate = amt("1.00"), day("2026-11-25")
+	again.Amount, again.ExecutionDate = pgtest.Amount("1.00"), pgtest.Day("2026-11-25")
 	if err := settlementdb.Instruct(ctx, pool, again, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	s := leg(t, pool, f, settlement.Disbursement)
-	if s == nil || s.Payment.Amount.StringFixed(2) != "1237.66" || !s.ExecutionDate.Equal(day("2026-11-24")) || !s.InstructedAt.Equal(t0) ||
-		s.Status != settlement.StatusInstructed || s.Confirmation != nil || s.EndToEndID != p.EndToEndID || s.Debtor != w.lender ||
-		s.Creditor != w.supplier || s.Currency != money.MXN || s.Leg != settlement.Disbursement {
+	if s == nil || s.Payment.Amount.StringFixed(2) != "1237.66" || !s.ExecutionDate.Equal(pgtest.Day("2026-11-24")) || !s.InstructedAt.Equal(t0) ||
+		s.Status != settlement.StatusInstructed || s.Confirmation != nil || s.EndToEndID != p.EndToEndID || s.Debtor != w.Lender ||
+		s.Creditor != w.Supplier || s.Currency != money.MXN || s.Leg != settlement.Disbursement {
 		t.Fatalf("instructed leg %+v", s)
 	}
 	if s := leg(t, pool, f, settlement.Repayment); s != nil {
@@ -90,7 +85,7 @@ func testConfirmOnce(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	stmt := uuid.Must(uuid.NewV7())
-	c := settlement.Confirmation{Source: settlement.SourceCamt054, BankReference: "BANREF-1", Amount: amt("1237.66"), Currency: money.MXN, Date: day("2026-11-24")}
+	c := settlement.Confirmation{Source: settlement.SourceCamt054, BankReference: "BANREF-1", Amount: pgtest.Amount("1237.66"), Currency: money.MXN, Date: pgtest.Day("2026-11-24")}
 	if err := settlementdb.Confirm(ctx, pool, p, c, &stmt, "user:op", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +119,13 @@ func testConfirmUninstructed(t *testing.T, pool *pgxpool.Pool) {
 	f := w.financing(t)
 	p := w.repayment(f)
 	// A manual confirmation without a payment date, of a leg no file carried.
-	c := settlement.Confirmation{Source: settlement.SourceManual, BankReference: "SPEI 1234", Amount: amt("1250.00"), Currency: money.MXN}
+	c := settlement.Confirmation{Source: settlement.SourceManual, BankReference: "SPEI 1234", Amount: pgtest.Amount("1250.00"), Currency: money.MXN}
 	if err := settlementdb.Confirm(ctx, pool, p, c, nil, "user:op", t0); err != nil {
 		t.Fatal(err)
 	}
 	s := leg(t, pool, f, settlement.Repayment)
 	if s == nil || s.Status != settlement.StatusConfirmed || !s.InstructedAt.IsZero() || s.Confirmation == nil || !s.Confirmation.Date.IsZero() ||
-		s.Confirmation.Amount.StringFixed(2) != "1250.00" || s.Amount.StringFixed(2) != "1250.00" || s.Creditor != w.lender {
+		s.Confirmation.Amount.StringFixed(2) != "1250.00" || s.Amount.StringFixed(2) != "1250.00" || s.Creditor != w.Lender {
 		t.Fatalf("confirmed uninstructed leg %+v (%+v)", s, s.Confirmation)
 	}
 	// Instructing it afterwards changes nothing.
@@ -168,7 +163,7 @@ func statement(party uuid.UUID, msg string, at time.Time, fin uuid.UUID, outcome
 	for i, o := range outcomes {
 		e := settlementdb.StatementEntry{Outcome: o, Reason: string(o)}
 		e.Line, e.EntryReference, e.BankReference, e.Status = 10*(i+1), "NTRY", "REF", "BOOK"
-		e.Amount, e.Currency, e.CreditDebit = amt("1237.66"), money.MXN, iso20022.Debit
+		e.Amount, e.Currency, e.CreditDebit = pgtest.Amount("1237.66"), money.MXN, iso20022.Debit
 		if o == settlement.Matched {
 			e.FinancingID, e.Leg, e.EndToEndID = &fin, settlement.Disbursement, settlement.EndToEndID(fin, settlement.Disbursement)
 		}
@@ -188,15 +183,15 @@ func testStatement(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w, other := newWorld(t, pool), newWorld(t, pool)
 	f := w.financing(t)
-	s := statement(w.lender, "MSG-1", t0, f, settlement.Matched, settlement.Unmatched)
+	s := statement(w.Lender, "MSG-1", t0, f, settlement.Matched, settlement.Unmatched)
 	s.Entries = append(s.Entries, settlementdb.StatementEntry{Outcome: settlement.Unmatched, Reason: "no amount"}) // an entry without an amount
 	s.Entries[2].Line = 99
 	insertStatement(t, pool, s)
-	got, err := settlementdb.GetStatement(ctx, pool, s.ID, w.lender)
+	got, err := settlementdb.GetStatement(ctx, pool, s.ID, w.Lender)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.MessageID != "MSG-1" || got.UploadedByParty != w.lender || got.UploaderRole != "lender" || got.DuplicateOf != nil || !got.CreatedAt.Equal(t0) || len(got.Entries) != 3 {
+	if got.MessageID != "MSG-1" || got.UploadedByParty != w.Lender || got.UploaderRole != "lender" || got.DuplicateOf != nil || !got.CreatedAt.Equal(t0) || len(got.Entries) != 3 {
 		t.Fatalf("statement %+v", got)
 	}
 	m := got.Entries[0]
@@ -214,7 +209,7 @@ func testStatement(t *testing.T, pool *pgxpool.Pool) {
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM bank_statement_entries WHERE statement_id = $1 AND amount IS NULL", s.ID).Scan(&nulls); err != nil || nulls != 1 {
 		t.Fatalf("%d entries stored without an amount, want 1 (%v)", nulls, err)
 	}
-	if _, err := settlementdb.GetStatement(ctx, pool, s.ID, other.lender); !errors.Is(err, settlementdb.ErrNotFound) || !errors.Is(err, settlement.ErrStatementNotFound) {
+	if _, err := settlementdb.GetStatement(ctx, pool, s.ID, other.Lender); !errors.Is(err, settlementdb.ErrNotFound) || !errors.Is(err, settlement.ErrStatementNotFound) {
 		t.Fatalf("another party's statement: %v, want ErrNotFound", err)
 	}
 	if got, err := settlementdb.GetStatement(ctx, pool, s.ID, uuid.Nil); err != nil || got.ID != s.ID {
@@ -225,13 +220,13 @@ func testStatement(t *testing.T, pool *pgxpool.Pool) {
 func testPreviousUpload(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
-	first := statement(w.lender, "MSG-A", t0, uuid.Nil, settlement.Unmatched)
+	first := statement(w.Lender, "MSG-A", t0, uuid.Nil, settlement.Unmatched)
 	tx1, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback(ctx) //nolint:errcheck
-	if prev, err := settlementdb.PreviousUpload(ctx, tx1, w.lender, "MSG-A"); err != nil || prev != nil {
+	if prev, err := settlementdb.PreviousUpload(ctx, tx1, w.Lender, "MSG-A"); err != nil || prev != nil {
 		t.Fatalf("first upload: previous %v, %v", prev, err)
 	}
 	// A second upload of the same message waits for the first to commit.
@@ -250,7 +245,7 @@ func testPreviousUpload(t *testing.T, pool *pgxpool.Pool) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		prev, err := settlementdb.PreviousUpload(ctx, tx2, w.lender, "MSG-A")
+		prev, err := settlementdb.PreviousUpload(ctx, tx2, w.Lender, "MSG-A")
 		done <- result{prev, err}
 	}()
 	waittest.Until(t, "the second upload waits on the first's lock", func() bool {
@@ -259,7 +254,7 @@ func testPreviousUpload(t *testing.T, pool *pgxpool.Pool) {
 		return err == nil && waiting
 	})
 	// Another message of the same party is not held up.
-	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.lender, "MSG-B"); err != nil || prev != nil {
+	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.Lender, "MSG-B"); err != nil || prev != nil {
 		t.Fatalf("another message: %v, %v", prev, err)
 	}
 	insertStatement(t, tx1, first)
@@ -271,16 +266,16 @@ func testPreviousUpload(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatalf("second upload: previous %v, %v; want %v", r.prev, r.err, first.ID)
 	}
 	// A recorded duplicate is never the original.
-	dup := statement(w.lender, "MSG-A", t0.Add(time.Minute), uuid.Nil, settlement.Duplicated)
+	dup := statement(w.Lender, "MSG-A", t0.Add(time.Minute), uuid.Nil, settlement.Duplicated)
 	dup.DuplicateOf = &first.ID
 	insertStatement(t, tx2, dup)
 	if err := tx2.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.lender, "MSG-A"); err != nil || prev == nil || *prev != first.ID {
+	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.Lender, "MSG-A"); err != nil || prev == nil || *prev != first.ID {
 		t.Fatalf("after a duplicate: %v, %v; want the original", prev, err)
 	}
-	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.supplier, "MSG-A"); err != nil || prev != nil {
+	if prev, err := settlementdb.PreviousUpload(ctx, pool, w.Supplier, "MSG-A"); err != nil || prev != nil {
 		t.Fatalf("another party's message: %v, %v", prev, err)
 	}
 }
@@ -289,15 +284,15 @@ func testListStatements(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
 	f := w.financing(t)
-	clean := statement(w.lender, "M1", t0, f, settlement.Matched, settlement.Matched)
-	held := statement(w.lender, "M2", t0.Add(time.Hour), f, settlement.Matched, settlement.Mismatched, settlement.Unmatched)
-	dup := statement(w.lender, "M1", t0.Add(2*time.Hour), f, settlement.Duplicated)
+	clean := statement(w.Lender, "M1", t0, f, settlement.Matched, settlement.Matched)
+	held := statement(w.Lender, "M2", t0.Add(time.Hour), f, settlement.Matched, settlement.Mismatched, settlement.Unmatched)
+	dup := statement(w.Lender, "M1", t0.Add(2*time.Hour), f, settlement.Duplicated)
 	dup.DuplicateOf = &clean.ID
-	empty := statement(w.lender, "M3", t0.Add(3*time.Hour), f)
+	empty := statement(w.Lender, "M3", t0.Add(3*time.Hour), f)
 	for _, s := range []settlementdb.Statement{clean, held, dup, empty} {
 		insertStatement(t, pool, s)
 	}
-	insertStatement(t, pool, statement(newParty(t, pool, "lender"), "M1", t0, f, settlement.Matched))
+	insertStatement(t, pool, statement(pgtest.NewParty(t, pool, "lender"), "M1", t0, f, settlement.Matched))
 	list := func(f settlementdb.StatementFilter) []uuid.UUID {
 		t.Helper()
 		if f.Limit == 0 {
@@ -319,12 +314,12 @@ func testListStatements(t *testing.T, pool *pgxpool.Pool) {
 		f    settlementdb.StatementFilter
 		want []uuid.UUID
 	}{
-		{"all of the party's", settlementdb.StatementFilter{Party: w.lender}, []uuid.UUID{clean.ID, held.ID, dup.ID, empty.ID}},
-		{"with a duplicate", settlementdb.StatementFilter{Party: w.lender, Outcome: settlement.Duplicated}, []uuid.UUID{dup.ID}},
-		{"held for review", settlementdb.StatementFilter{Party: w.lender, Held: &yes}, []uuid.UUID{held.ID}},
-		{"nothing held", settlementdb.StatementFilter{Party: w.lender, Held: &no}, []uuid.UUID{clean.ID, dup.ID, empty.ID}},
-		{"uploaded in [t0+1h, t0+3h)", settlementdb.StatementFilter{Party: w.lender, From: t0.Add(time.Hour), To: t0.Add(3 * time.Hour)}, []uuid.UUID{held.ID, dup.ID}},
-		{"after the first", settlementdb.StatementFilter{Party: w.lender, After: clean.ID, Limit: 2}, []uuid.UUID{held.ID, dup.ID}},
+		{"all of the party's", settlementdb.StatementFilter{Party: w.Lender}, []uuid.UUID{clean.ID, held.ID, dup.ID, empty.ID}},
+		{"with a duplicate", settlementdb.StatementFilter{Party: w.Lender, Outcome: settlement.Duplicated}, []uuid.UUID{dup.ID}},
+		{"held for review", settlementdb.StatementFilter{Party: w.Lender, Held: &yes}, []uuid.UUID{held.ID}},
+		{"nothing held", settlementdb.StatementFilter{Party: w.Lender, Held: &no}, []uuid.UUID{clean.ID, dup.ID, empty.ID}},
+		{"uploaded in [t0+1h, t0+3h)", settlementdb.StatementFilter{Party: w.Lender, From: t0.Add(time.Hour), To: t0.Add(3 * time.Hour)}, []uuid.UUID{held.ID, dup.ID}},
+		{"after the first", settlementdb.StatementFilter{Party: w.Lender, After: clean.ID, Limit: 2}, []uuid.UUID{held.ID, dup.ID}},
 	} {
 		got := list(c.f)
 		if len(got) != len(c.want) {
@@ -338,7 +333,7 @@ func testListStatements(t *testing.T, pool *pgxpool.Pool) {
 			}
 		}
 	}
-	got, err := settlementdb.ListStatements(ctx, pool, settlementdb.StatementFilter{Party: w.lender, Held: &yes, Limit: 10})
+	got, err := settlementdb.ListStatements(ctx, pool, settlementdb.StatementFilter{Party: w.Lender, Held: &yes, Limit: 10})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("held: %+v, %v", got, err)
 	}
@@ -357,11 +352,11 @@ func testFiles(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	w := newWorld(t, pool)
 	msg := "PF-" + uuid.NewString()[:20]
-	f := settlementdb.File{MessageID: msg, Leg: settlement.Disbursement, ExecutionDate: day("2026-11-24"), Initiator: w.lender, Payments: 2,
+	f := settlementdb.File{MessageID: msg, Leg: settlement.Disbursement, ExecutionDate: pgtest.Day("2026-11-24"), Initiator: w.Lender, Payments: 2,
 		Document: []byte("<Document>first</Document>"), CreatedAt: t0}
 	kept, err := settlementdb.SaveFile(ctx, pool, f)
 	if err != nil || !bytes.Equal(kept.Document, f.Document) || kept.Leg != settlement.Disbursement || kept.Payments != 2 || !kept.ExecutionDate.Equal(f.ExecutionDate) ||
-		kept.Initiator != w.lender || !kept.CreatedAt.Equal(t0) {
+		kept.Initiator != w.Lender || !kept.CreatedAt.Equal(t0) {
 		t.Fatalf("saved %+v, %v", kept, err)
 	}
 	// The same message id again returns the kept document, never a second one.
@@ -371,10 +366,10 @@ func testFiles(t *testing.T, pool *pgxpool.Pool) {
 	if err != nil || !bytes.Equal(kept.Document, f.Document) || kept.Payments != 2 || !kept.CreatedAt.Equal(t0) {
 		t.Fatalf("saved again %+v, %v; want the first kept", kept, err)
 	}
-	if got, err := settlementdb.GetFile(ctx, pool, msg, w.lender); err != nil || !bytes.Equal(got.Document, f.Document) {
+	if got, err := settlementdb.GetFile(ctx, pool, msg, w.Lender); err != nil || !bytes.Equal(got.Document, f.Document) {
 		t.Fatalf("initiator's file: %v", err)
 	}
-	if _, err := settlementdb.GetFile(ctx, pool, msg, w.buyer); !errors.Is(err, settlement.ErrFileNotFound) {
+	if _, err := settlementdb.GetFile(ctx, pool, msg, w.Buyer); !errors.Is(err, settlement.ErrFileNotFound) {
 		t.Fatalf("another party's file: %v, want ErrFileNotFound", err)
 	}
 	if _, err := settlementdb.GetFile(ctx, pool, "PF-none-"+uuid.NewString()[:8], uuid.Nil); !errors.Is(err, settlement.ErrFileNotFound) {
