@@ -1,6 +1,10 @@
-// Package app holds the use cases. It opens the transactions, calls the
-// domain rules and the stores, and writes each change's event to the outbox
-// in the same transaction.
+// Package app is the small shared base of the use cases, which live in its
+// subpackages by capability (access, administration, invoicing, quoting,
+// acceptance, auctions, settling, auditing, notifying; docs/architecture.md).
+// It holds what they all stand on: the caller (Actor) and ErrForbidden, the
+// one transaction runner, the outbox writer (Emit), the program, calendar and
+// actor caches, pricing terms and the invoice basket, the viewers that scope
+// reads, paging and formatting. It imports no capability.
 package app
 
 import (
@@ -23,7 +27,8 @@ import (
 // answers the domain's not-found instead, so nothing leaks).
 var ErrForbidden = errors.New("not allowed for this role")
 
-// App is the application layer shared by the API, the portal and the CLI.
+// Base is what every capability's App embeds: one per process, shared by
+// all of them (usecases.New), so they share the pool, the clock and the caches.
 type Base struct {
 	Pool           *pgxpool.Pool
 	Issuer         *auth.Issuer
@@ -83,12 +88,12 @@ func (a *Base) Clock() time.Time {
 // outbox relay after each commit.
 func (a *Base) Tx() db.Runner { return db.Runner{Pool: a.Pool, Committed: a.Committed} }
 
-// inTx runs fn in a READ COMMITTED transaction through the runner.
+// InTx runs fn in a READ COMMITTED transaction through the runner.
 func (a *Base) InTx(ctx context.Context, fn func(pgx.Tx) error) error { return a.Tx().InTx(ctx, fn) }
 
-// emit adds an event of type typ to the outbox in tx, on its own subject,
+// Emit adds an event of type typ to the outbox in tx, on its own subject,
 // and a routed copy on each party subject in copies (event.ForLender,
-// event.ForParty), in one statement. With emitOnlyTo it is the one way an
+// event.ForParty), in one statement. With EmitOnlyTo it is the one way an
 // event fans out to its parties.
 func (a *Base) Emit(ctx context.Context, tx db.Execer, typ string, data any, copies ...string) error {
 	e, err := event.New(typ, data, a.Clock())
@@ -98,7 +103,7 @@ func (a *Base) Emit(ctx context.Context, tx db.Execer, typ string, data any, cop
 	return outbox.Add(ctx, tx, append([]event.Event{e}, routed(e, copies)...)...)
 }
 
-// emitOnlyTo adds only the parties' copies of an event, for news that is
+// EmitOnlyTo adds only the parties' copies of an event, for news that is
 // theirs alone (a lender's own bid, its won or lost auction).
 func (a *Base) EmitOnlyTo(ctx context.Context, tx db.Execer, typ string, data any, subjects ...string) error {
 	e, err := event.New(typ, data, a.Clock())
@@ -117,7 +122,7 @@ func routed(e event.Event, subjects []string) []event.Event {
 	return out
 }
 
-// financingParties are the subjects of the copies of a financing's events:
+// FinancingParties are the subjects of the copies of a financing's events:
 // the lender, the buyer (who must pay the new payee) and the supplier (who
 // is told when its funding fails).
 func FinancingParties(typ string, lender, buyer, supplier uuid.UUID) []string {

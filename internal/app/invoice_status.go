@@ -10,7 +10,7 @@ import (
 	"github.com/cadena-finance/cadena/internal/invoice/invoicedb"
 )
 
-// setInvoiceStatus moves a locked invoice through the status machine.
+// SetInvoiceStatus moves a locked invoice through the status machine.
 func SetInvoiceStatus(ctx context.Context, tx pgx.Tx, inv *invoice.Invoice, to invoice.Status, actor string, at time.Time) error {
 	if err := inv.Status.To(to); err != nil {
 		return err
