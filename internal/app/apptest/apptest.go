@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,6 +65,10 @@ func mustZone(name string) *time.Location {
 type DB struct {
 	Pool   *pgxpool.Pool
 	Issuer *auth.Issuer
+	// fixings serialises the fixture's publications: two concurrent first
+	// publications of one fixing collide on its key (refratedb.Put reads,
+	// then inserts), and the loser gets a unique violation, not a correction.
+	fixings sync.Mutex
 }
 
 // NewDB clones a migrated database for t, dropped when t ends.
@@ -90,12 +95,13 @@ type Env struct {
 	*usecases.Set
 	T   testing.TB
 	Ctx context.Context
+	db  *DB
 	now atomic.Int64
 }
 
 // Env builds a Set over db whose clock is pinned at Morning.
 func (db *DB) Env(t testing.TB) *Env {
-	e := &Env{T: t, Ctx: context.Background()}
+	e := &Env{T: t, Ctx: context.Background(), db: db}
 	e.now.Store(Morning.UnixNano())
 	e.Set = usecases.New(&app.Base{Pool: db.Pool, Issuer: db.Issuer, PlatformMaxBps: 700, Now: e.Now})
 	return e
@@ -206,6 +212,8 @@ func (e *Env) WorldWith(d program.Draft, limit string) World {
 // PublishFixing publishes index's fixing for Today as the platform.
 func (e *Env) PublishFixing(index, rate string) {
 	e.T.Helper()
+	e.db.fixings.Lock()
+	defer e.db.fixings.Unlock()
 	if _, _, err := e.Quoting.PutReferenceRate(e.Ctx, app.System, index, e.Today().Format(time.DateOnly), rate); err != nil {
 		e.T.Fatalf("fixing: %v", err)
 	}
