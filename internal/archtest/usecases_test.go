@@ -12,8 +12,9 @@ import (
 // a rule lives in one capability and a newcomer finds it by its name.
 var capabilities = []string{"access", "administration", "invoicing", "quoting", "acceptance", "auctions", "settling", "auditing", "notifying"}
 
-// Only the wiring and the demo's tooling combine capabilities.
-var composers = []string{"usecases", "demo"}
+// Only the wiring, the demo's tooling and the use-case tests' fixture
+// (apptest, which no production code imports) combine capabilities.
+var composers = []string{"usecases", "demo", "apptest"}
 
 func TestUseCasesImportNoOtherUseCase(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"internal/app/...").CombinedOutput()

@@ -23,14 +23,17 @@ func scan(r pgx.Row) (refrate.Rate, error) {
 
 // Put stores a fixing, replacing a correction of the same index and date.
 // It reports whether the fixing is new and the rate it replaced, if any.
+// The insert comes first, ON CONFLICT DO NOTHING: a concurrent first
+// publication of the same day waits on the key and then finds the row, so
+// the later one is recorded as a correction instead of failing on the key.
 func Put(ctx context.Context, q db.Querier, r refrate.Rate) (created bool, previous *refrate.Rate, err error) {
+	tag, err := q.Exec(ctx, `INSERT INTO reference_rates (rate_index, rate_date, rate, published_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (rate_index, rate_date) DO NOTHING`, r.Index, r.Date, r.Percent, r.PublishedBy, r.UpdatedAt)
+	if err != nil || tag.RowsAffected() == 1 {
+		return err == nil, nil, err
+	}
 	old, err := scan(q.QueryRow(ctx, "SELECT "+cols+" FROM reference_rates WHERE rate_index = $1 AND rate_date = $2 FOR UPDATE", r.Index, r.Date))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		_, err = q.Exec(ctx, `INSERT INTO reference_rates (rate_index, rate_date, rate, published_by, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-			r.Index, r.Date, r.Percent, r.PublishedBy, r.UpdatedAt)
-		return true, nil, err
-	case err != nil:
+	if err != nil {
 		return false, nil, err
 	}
 	_, err = q.Exec(ctx, `UPDATE reference_rates SET rate = $3, published_by = $4, updated_at = $5 WHERE rate_index = $1 AND rate_date = $2`,

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cadena-finance/cadena/internal/platform/pgtest"
+	"github.com/cadena-finance/cadena/internal/platform/waittest"
 	"github.com/cadena-finance/cadena/internal/refrate"
 	"github.com/cadena-finance/cadena/internal/refrate/refratedb"
 )
@@ -123,4 +124,47 @@ func TestStore(t *testing.T) {
 			t.Fatalf("limited list %+v, want the two newest", got)
 		}
 	})
+}
+
+// Two first publications of the same day at once: the second waits on the
+// key, then finds the first and is recorded as its correction, not refused
+// with the key's unique violation.
+func TestPutConcurrentFirstPublications(t *testing.T) {
+	pool, _ := pgtest.NewPool(t)
+	ctx := context.Background()
+	idx := index()
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = first.Rollback(ctx) }()
+	if created, _, err := refratedb.Put(ctx, first, rate(idx, "2026-11-20", "7.1200", "op:a")); err != nil || !created {
+		t.Fatalf("first Put: created %v, %v", created, err)
+	}
+	type result struct {
+		created bool
+		prev    *refrate.Rate
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		created, prev, err := refratedb.Put(ctx, pool, rate(idx, "2026-11-20", "7.1300", "op:b"))
+		done <- result{created, prev, err}
+	}()
+	waittest.Until(t, "the second Put waits on the first's key", func() bool {
+		var n int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO reference_rates%'`).Scan(&n)
+		return err == nil && n == 1
+	})
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := waittest.Receive(t, "the second Put", done)
+	if r.err != nil || r.created || r.prev == nil || r.prev.Percent.String() != "7.12" {
+		t.Fatalf("second Put: created %v, previous %v, %v; want a correction of 7.12", r.created, r.prev, r.err)
+	}
+	if got := list(t, pool, idx, "2026-11-20", "2026-11-20", 10); len(got) != 1 || got[0].Percent.String() != "7.13" {
+		t.Fatalf("stored %v, want the correction 7.13", got)
+	}
 }
