@@ -15,6 +15,7 @@ import (
 // module of its own. The first run downloads and builds the generator
 // through the Go module proxy; later runs take a few seconds from the caches.
 func TestGeneratedGoClientCompiles(t *testing.T) {
+	t.Parallel()
 	tools, err := filepath.Abs("../internal/tools")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ var lowerCamel = regexp.MustCompile(`^[a-z]+(?:[A-Z][a-z0-9]*)*$`)
 // Every operation has a unique, lowerCamelCase operationId: client generators
 // name methods after it, so a missing one yields names built from the path.
 func TestEveryOperationHasAnOperationID(t *testing.T) {
+	t.Parallel()
 	doc, err := openapi3.NewLoader().LoadFromData(contracts.OpenAPI)
 	if err != nil {
 		t.Fatal(err)

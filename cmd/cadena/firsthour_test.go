@@ -117,6 +117,7 @@ func TestLenderBotDefaultsToTheEmbeddedServer(t *testing.T) {
 // Every subcommand's --help exits 0 and shows its description, usage,
 // flags and an example, through the one help of help.go.
 func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands() {
 		for _, h := range []string{"--help", "-h"} {
 			code, out, stderr := runReported(t, c.name, h)
@@ -143,6 +144,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 // cadena alone prints the help and exits 2; the help is aligned and every
 // default reads naturally.
 func TestTopLevelHelp(t *testing.T) {
+	t.Parallel()
 	code, out, stderr := runReported(t)
 	if code != 2 || out != "" || !strings.Contains(stderr, "Commands:") {
 		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)

@@ -20,6 +20,7 @@ import (
 // with their document number, draws the bar to 100%, and publishes nothing
 // twice when the same file is uploaded again, saying so.
 func TestInvoicesUpload(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	tok := env.Token(w.Buyer.ID, auth.RoleBuyer)

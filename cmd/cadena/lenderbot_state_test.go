@@ -12,6 +12,7 @@ import (
 )
 
 func TestBotStateFile(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "bot.state")
 	write := func(content string) {
@@ -111,6 +112,7 @@ func TestBotStateFile(t *testing.T) {
 }
 
 func TestBasketTenor(t *testing.T) {
+	t.Parallel()
 	inv := func(days int, payable string) basketInvoice {
 		return basketInvoice{payable: decimal.RequireFromString(payable), days: days}
 	}

@@ -19,6 +19,7 @@ func quoteArgs(extra ...string) []string {
 }
 
 func TestRunQuoteTable(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	if err := runQuote(context.Background(), quoteArgs("--spread-bps", "500"), &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
@@ -31,6 +32,7 @@ func TestRunQuoteTable(t *testing.T) {
 }
 
 func TestRunQuoteJSON(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := runQuote(context.Background(), quoteArgs("--spread-bps", "500", "--json"), &out, &out); err != nil {
 		t.Fatal(err)
@@ -47,6 +49,7 @@ func TestRunQuoteJSON(t *testing.T) {
 }
 
 func TestRunQuoteRefusals(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	err := runQuote(context.Background(), quoteArgs("--spread-bps", "800"), &out, &errOut)
 	if !errors.Is(err, pricing.ErrSpreadAboveCap) || !strings.Contains(err.Error(), "800 bp > 700 bp") {
@@ -69,6 +72,7 @@ func TestRunQuoteRefusals(t *testing.T) {
 }
 
 func TestGrouped(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"0.50": "0.50", "999.99": "999.99", "1000.00": "1,000.00",
 		"1234567.89": "1,234,567.89", "-1234.5": "-1,234.5", "100000": "100,000"} {
 		if got := grouped(in); got != want {
@@ -79,6 +83,7 @@ func TestGrouped(t *testing.T) {
 
 // The worked example in docs/pricing.md is this command's output, verbatim.
 func TestDocExampleMatchesCLI(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../../docs/pricing.md")
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ func count(t *testing.T, env *apitest.Env, sql string, args ...any) int {
 }
 
 func TestHealthReadyJWKS(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, p := range []string{"/healthz", "/readyz", "/.well-known/jwks.json"} {
 		if r := env.Do(apitest.Req{Method: "GET", Path: p}); r.Status != 200 {
@@ -56,6 +57,7 @@ func TestHealthReadyJWKS(t *testing.T) {
 }
 
 func TestLoginAndClientCredentials(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -148,6 +150,7 @@ func jsonField(t *testing.T, r *apitest.Resp, name string) string {
 }
 
 func TestRejectedTokensOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	good := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -245,6 +248,7 @@ var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /me
 // TestEveryRouteChecksRoles calls every route with no token and with each
 // role's token: refused roles get 403, admitted roles never do.
 func TestEveryRouteChecksRoles(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	tokens := map[auth.Role]string{
@@ -302,6 +306,7 @@ func TestEveryRouteChecksRoles(t *testing.T) {
 }
 
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -377,6 +382,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -410,6 +416,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -454,6 +461,7 @@ func TestIdempotency(t *testing.T) {
 // Concurrent duplicates: exactly one creation; the others answer 409
 // in_progress or, once the first is done, its replay.
 func TestIdempotencyConcurrent(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -511,6 +519,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 }
 
 func TestBadInputIsA4xxAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -571,6 +580,7 @@ func TestBadInputIsA4xxAndWritesNothing(t *testing.T) {
 }
 
 func TestPartyProgramLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)

@@ -11,6 +11,7 @@ import (
 // Every event reaches the hash chain with who caused it, and tampering with
 // a stored record is reported with its seq.
 func TestAuditFeedAndVerify(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	ctx := context.Background()

@@ -45,6 +45,7 @@ func signed(t *testing.T, env *apitest.Env, partyID uuid.UUID, role auth.Role) s
 
 // A signed token is not enough: its party must exist and be of its role.
 func TestTokenPartyMustExistAndFitTheRole(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	for name, c := range map[string]struct {
@@ -70,6 +71,7 @@ func TestTokenPartyMustExistAndFitTheRole(t *testing.T) {
 // and within app.ActorCheckTTL on another that had it cached; its people
 // and API clients cannot log in; its NATS bids are refused.
 func TestDeactivatedPartyIsLockedOut(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	clk := &clock{}
 	clk.Set(friday10)
@@ -156,6 +158,7 @@ func TestDeactivatedPartyIsLockedOut(t *testing.T) {
 
 // A portal session of a deactivated party ends.
 func TestDeactivatedPartyLosesPortalSession(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	ctx := context.Background()

@@ -75,6 +75,7 @@ func (f *offerFixture) openAuction(t *testing.T, ids []string) auctionOut {
 // spread is never a 0 bp bid, a negative one is a validation error (not
 // bid.above_cap), and both surfaces give the same code and field errors.
 func TestBidSameAnswerOverHTTPAndNATS(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	au := f.openAuction(t, f.invoices(t, 1, "30000.00"))
 	for _, c := range []struct {
@@ -146,6 +147,7 @@ func TestBidSameAnswerOverHTTPAndNATS(t *testing.T) {
 // opens_at, closes_at and placed_at read the same from POST and GET, even
 // when the clock has nanoseconds PostgreSQL cannot keep.
 func TestAuctionTimesSameOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	f.clk.Set(friday10.Add(123456789 * time.Nanosecond))
 	r := f.env.Do(apitest.Req{Method: "POST", Path: "/v1/early-payment-requests", Token: f.supplier, Body: map[string]any{"invoice_ids": f.invoices(t, 1, "30000.00")}})
@@ -180,6 +182,7 @@ func TestAuctionTimesSameOnEveryRoute(t *testing.T) {
 // A losing bank learns the winning spread and nothing else about the
 // winner, in the cadena.auction.lost notice and from GET alike.
 func TestLosersLearnOnlyTheWinningSpread(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 1, "30000.00")
 	au := f.openAuction(t, ids)

@@ -51,6 +51,7 @@ func eventSchemas(t *testing.T) map[string]*jsonschema.Schema {
 // Every emitted event has a contract, every contract an event type, and
 // every payload the platform wrote validates against its schema.
 func TestEventsMatchContracts(t *testing.T) {
+	t.Parallel()
 	schemas := eventSchemas(t)
 	for _, typ := range event.Types {
 		if schemas[typ] == nil {

@@ -118,6 +118,7 @@ func rowCodes(t *testing.T, env *apitest.Env, tok, batchID string) map[int]strin
 }
 
 func TestPublishSingleInvoice(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -163,6 +164,7 @@ func TestPublishSingleInvoice(t *testing.T) {
 
 // Every rule refuses its row with a stable code; the valid rows publish.
 func TestBatchRowRejections(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -237,6 +239,7 @@ func TestBatchRowRejections(t *testing.T) {
 }
 
 func TestBatchAtomicIdempotentAndCSV(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -312,6 +315,7 @@ func TestBatchAtomicIdempotentAndCSV(t *testing.T) {
 }
 
 func TestCrossBuyerEInvoiceAndCancellation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -362,6 +366,7 @@ func TestCrossBuyerEInvoiceAndCancellation(t *testing.T) {
 }
 
 func TestCreditNoteNetting(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -424,6 +429,7 @@ func TestCreditNoteNetting(t *testing.T) {
 }
 
 func TestInvoiceReadsAreScoped(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -491,6 +497,7 @@ func TestInvoiceReadsAreScoped(t *testing.T) {
 }
 
 func TestExpireInvoices(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -517,6 +524,7 @@ func TestExpireInvoices(t *testing.T) {
 
 // A full-size batch stays fast: 100,000 CSV rows in one request.
 func TestBatchOf100000Rows(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -567,6 +575,7 @@ func produceInvoiceEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 
 // Each change reaches JetStream exactly once, even when the relay runs twice.
 func TestInvoiceEventsReachNATSOnce(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	buyer := env.Token(w.Buyer.ID, auth.RoleBuyer)
@@ -615,6 +624,7 @@ func TestInvoiceEventsReachNATSOnce(t *testing.T) {
 // Two buyers racing with the same e-invoice ids: each id ends up live once,
 // and the loser's rows are refused, not a 500.
 func TestConcurrentCrossBuyerDuplicates(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	ids := make([]string, 50)

@@ -23,6 +23,7 @@ import (
 // TestInputRules: each input that reached a 500, or was accepted when it
 // should not be, in issue 11, now answers its documented 4xx.
 func TestInputRules(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	w := s.w
 	fin, finLender := s.financed(t, "50000.00")
@@ -137,6 +138,7 @@ func TestInputRules(t *testing.T) {
 // TestBadEscapeIsAProblem: net/http refuses a bad %-escape before any
 // handler; api.Listener turns its plain-text 400 into problem+json.
 func TestBadEscapeIsAProblem(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, target := range []string{"/v1/parties/%zz", "/v1/parties/%", "/v1/invoices/a%2"} {
 		conn, err := net.DialTimeout("tcp", env.Server.Listener.Addr().String(), 30*time.Second)
@@ -171,6 +173,7 @@ func TestBadEscapeIsAProblem(t *testing.T) {
 // TestContractStatesTheInputRules: the contract's amount and text patterns
 // accept exactly what money.CheckSyntax and validation.HasControl accept.
 func TestContractStatesTheInputRules(t *testing.T) {
+	t.Parallel()
 	doc, err := openapi3.NewLoader().LoadFromData(contracts.OpenAPI)
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,7 @@ func login(env *apitest.Env, email, password, from string) *apitest.Resp {
 // for the right password; the lock is audited; after it the right password
 // works again.
 func TestLoginThrottledPerAccount(t *testing.T) {
+	t.Parallel()
 	env, clk, _ := throttleEnv(t)
 	for i := range 3 {
 		if r := login(env, "pagos@comprador.mx", "no es esta", "198.51.100.1"); r.Status != 401 {
@@ -95,6 +96,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 // Failures from one address across many accounts lock the address, for
 // logins and client tokens alike; other addresses are not affected.
 func TestLoginThrottledPerAddress(t *testing.T) {
+	t.Parallel()
 	env, clk, _ := throttleEnv(t)
 	for i := range 5 {
 		if r := login(env, "nadie"+string(rune('a'+i))+"@ejemplo.mx", "adivinanza", "198.51.100.7"); r.Status != 401 {
@@ -120,6 +122,7 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 
 // API client ids are throttled like emails at /v1/auth/token.
 func TestClientTokenThrottled(t *testing.T) {
+	t.Parallel()
 	env, _, op := throttleEnv(t)
 	var w struct {
 		ClientID     string `json:"client_id"`

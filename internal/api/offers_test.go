@@ -154,6 +154,7 @@ func dec(t *testing.T, s string) decimal.Decimal {
 }
 
 func TestQuoteAndAccept(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 2, "100000.00")
 	q := f.quote(t, ids...)
@@ -247,6 +248,7 @@ func TestQuoteAndAccept(t *testing.T) {
 }
 
 func TestStandingOfferRules(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	so := f.prog + "/standing-offer"
 	if r := f.env.Do(apitest.Req{Method: "PUT", Path: so, Token: f.lender, Body: map[string]any{"buckets": []map[string]int{{"max_days": 90, "spread_bps": 701}}}}); r.Status != 422 ||
@@ -286,6 +288,7 @@ func TestStandingOfferRules(t *testing.T) {
 }
 
 func TestAcceptanceRechecks(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 4, "10000.00")
 	ctx := context.Background()
@@ -352,6 +355,7 @@ func rawAccept(c *http.Client, base, tok, offerID, key string) (int, string, err
 // offers), and 50 concurrent acceptances per invoice with distinct keys:
 // exactly one financing per invoice, every other attempt a 409.
 func TestNoDoubleFunding(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("concurrency test")
 	}
@@ -425,6 +429,7 @@ func TestNoDoubleFunding(t *testing.T) {
 // A lender with a limit of 1,000,000 and 100 concurrent acceptances of
 // 50,000: exactly 20 succeed and exposure is their sum.
 func TestNoOverLimit(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ctx := context.Background()
 	if r := f.env.Do(apitest.Req{Method: "DELETE", Path: f.prog + "/standing-offer", Token: f.lender2}); r.Status != 204 {
@@ -481,6 +486,7 @@ func (f *offerFixture) bid(tok, auctionID string, spread int) *apitest.Resp {
 }
 
 func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ctx := context.Background()
 	ids := f.invoices(t, 2, "30000.00")
@@ -599,6 +605,7 @@ func TestAuctionBidsCloseOnceAcrossRestart(t *testing.T) {
 // note) and its days to maturity as the pricing counts them, so a lender
 // prices by tenor from the event alone; every lender's copy carries the same.
 func TestAuctionOpenedEventListsInvoices(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ctx := context.Background()
 	s := f.w.Supplier.ID.String()
@@ -662,6 +669,7 @@ func TestAuctionOpenedEventListsInvoices(t *testing.T) {
 }
 
 func TestAuctionWithoutBidsReturnsInvoices(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 1, "30000.00")
 	r := f.env.Do(apitest.Req{Method: "POST", Path: "/v1/early-payment-requests", Token: f.supplier, Body: map[string]any{"invoice_ids": ids}})
@@ -713,6 +721,7 @@ func produceOfferEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 
 // An auction's winning offer that lapses returns its invoices to published.
 func TestLapsedAuctionOfferReleasesInvoices(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ctx := context.Background()
 	ids := f.invoices(t, 1, "30000.00")
@@ -748,6 +757,7 @@ func TestLapsedAuctionOfferReleasesInvoices(t *testing.T) {
 // The notifier consumer is idempotent: JetStream may redeliver an event (a
 // lost ack, a Nak, a restart), and the second delivery changes nothing.
 func TestNotifierIgnoresRedelivery(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 1, "1000.00")
 	if r := f.accept(f.quote(t, ids...).Offers[0].ID, "n1"); r.Status != 201 {
@@ -774,6 +784,7 @@ func TestNotifierIgnoresRedelivery(t *testing.T) {
 
 // The preview prices a real invoice from its id, with the same figures a quote gives.
 func TestPreviewByInvoice(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	ids := f.invoices(t, 1, "100000.00")
 	r := f.env.Do(apitest.Req{Method: "POST", Path: "/v1/pricing/preview", Token: f.supplier, Body: map[string]any{"invoice_id": ids[0], "spread_bps": 250}})
@@ -805,6 +816,7 @@ func TestPreviewByInvoice(t *testing.T) {
 // all-in and effective annual rates), the same figures the pricing preview
 // gives for that invoice, and each financing keeps its line's spread.
 func TestOfferLinesCarryTheirRates(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	drafts := []invoice.Draft{
 		{Supplier: f.w.Supplier.ID.String(), DocumentNumber: "R-30", EInvoiceID: cfdi(), IssueDate: "2026-11-15", DueDate: "2026-12-11", Amount: "50000.00"},

@@ -28,6 +28,7 @@ type preview struct {
 
 // The worked example of docs/pricing.md, through the API.
 func TestPreviewExplicitTerms(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	sup := env.Token(w.Supplier.ID, auth.RoleSupplier)
@@ -66,6 +67,7 @@ func TestPreviewExplicitTerms(t *testing.T) {
 }
 
 func TestReferenceRatesAndProgramPreview(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)
@@ -161,6 +163,7 @@ func TestReferenceRatesAndProgramPreview(t *testing.T) {
 // An operator's override moves maturities: a holiday declared on the due
 // date pushes it to the next business day (following, and modified following within the month).
 func TestCalendarOverridesMovePricing(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := env.Seed()
 	op := env.Token(w.Operator.ID, auth.RoleOperator)

@@ -212,6 +212,7 @@ func outboxCount(t *testing.T, env *apitest.Env, subject string) int {
 // against the XSD → camt.054 confirms funding → maturity → camt.054
 // confirms repayment → settled, clean at every step.
 func TestSettlementEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	fin, lender := s.financed(t, "100000.00")
 	lenderID := uuid.MustParse(fin.LenderID)
@@ -471,6 +472,7 @@ func publishedLifecycle(t *testing.T, env *apitest.Env, financingID string) []st
 // Funding not confirmed by the cut-off fails: the invoice is available
 // again and the exposure released; a late confirmation is refused.
 func TestFundingFailsAfterCutoff(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	fin, lender := s.financed(t, "50000.00")
 	s.clk.Set(time.Date(2026, 11, 20, 18, 59, 0, 0, time.UTC)) // 12:59 in Mexico City
@@ -502,6 +504,7 @@ func TestFundingFailsAfterCutoff(t *testing.T) {
 // Manual confirmations: exact amounts, duplicates, conflicts, tenants;
 // then overdue after the grace days, still repayable.
 func TestConfirmationsAndOverdue(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	fin, lender := s.financed(t, "80000.00")
 	path := "/v1/financings/" + fin.ID
@@ -573,6 +576,7 @@ func TestConfirmationsAndOverdue(t *testing.T) {
 
 // Who may build which payment file, and whose statements each lender sees.
 func TestSettlementRolesAndTenants(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	fin, lender := s.financed(t, "10000.00")
 	for _, c := range []struct {
@@ -637,6 +641,7 @@ func TestSettlementRolesAndTenants(t *testing.T) {
 // An operator finds what is held for review without knowing a statement
 // id: filters by outcome, review, upload day; pages; tenants; roles.
 func TestListBankStatements(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	fin, lender := s.financed(t, "10000.00")
 	lenderID := uuid.MustParse(fin.LenderID)
@@ -757,6 +762,7 @@ func produceSettlementEvents(t *testing.T, env *apitest.Env, w apitest.World) {
 
 // A payment needs both parties' accounts in its currency.
 func TestPaymentFileNeedsAccounts(t *testing.T) {
+	t.Parallel()
 	f := newOfferFixture(t)
 	s := &settleFixture{offerFixture: f, accounts: map[uuid.UUID]string{}, tokens: map[uuid.UUID]string{f.w.Lender.ID: f.lender, f.w.Lender2.ID: f.lender2}}
 	_, lender := s.financed(t, "10000.00")
@@ -772,6 +778,7 @@ func TestPaymentFileNeedsAccounts(t *testing.T) {
 // Several replicas sweep at once: SKIP LOCKED gives each financing to one
 // sweep, so each fails its funding exactly once and nobody waits or errs.
 func TestScheduleOnSeveralReplicas(t *testing.T) {
+	t.Parallel()
 	s := newSettleFixture(t)
 	q := s.quote(t, s.invoices(t, 12, "1000.00")...)
 	if r := s.accept(q.Offers[0].ID, "many"); r.Status != 201 {

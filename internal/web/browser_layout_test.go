@@ -113,6 +113,7 @@ func fits(t *testing.T, ctx context.Context, name string) {
 // each role reaches from the menu and the links, plus the pages a form
 // answers (the upload preview, the offers).
 func TestBrowserEveryPageFitsPhoneAndDesktop(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	pages := layoutFixture(t, e)
 	sup := e.Demo.Suppliers[0].Party.TaxID

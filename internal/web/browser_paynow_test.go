@@ -58,6 +58,7 @@ func logout() chromedp.Action[chromedp.Void] {
 // A supplier logs in, gets paid early on two invoices and sees the
 // financing funded after the lender confirms (issue 7).
 func TestBrowserSupplierGetsPaidEarly(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.seedQuoting()
 	ctx := browser(t)

@@ -172,6 +172,7 @@ func mustContain(t *testing.T, where, got string, wants ...string) {
 // A buyer uploads a CSV with one bad row, sees it flagged in the preview
 // before anything is published, publishes the good rows and finds them listed.
 func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := browser(t)
 	sup := e.Demo.Suppliers[0].Party.TaxID
@@ -221,6 +222,7 @@ func TestBrowserBuyerUploadFlagsBadRow(t *testing.T) {
 // A supplier sees every invoice with its eligibility in Spanish, moves
 // through the page with the keyboard, and switches to English.
 func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
+	t.Parallel()
 	e := start(t, &clock{now: mexico(t, "2026-12-08", 10)}) // a Tuesday before the cut-off: "Sí, hoy" is true
 	e.seedQuoting()
 	ctx := browser(t)
@@ -258,6 +260,7 @@ func TestBrowserSupplierInvoicesSpanishThenEnglish(t *testing.T) {
 // Editing the URL to another supplier's invoice shows the same not-found
 // page as an invoice that does not exist.
 func TestBrowserSupplierCannotSeeAnotherSuppliersInvoice(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := browser(t)
 	mine := e.publish(e.Demo.Suppliers[0].Party.TaxID, "MIO-1", "1000.00", 60)
@@ -289,6 +292,7 @@ func TestBrowserSupplierCannotSeeAnotherSuppliersInvoice(t *testing.T) {
 
 // An operator publishes a reference rate and closes a day through the forms.
 func TestBrowserOperatorRateAndHoliday(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := browser(t)
 	var rates, holidays string
@@ -329,6 +333,7 @@ func TestBrowserOperatorRateAndHoliday(t *testing.T) {
 
 // On a 360 px phone the supplier's list fits the screen: no sideways scroll.
 func TestBrowserPhoneViewport(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := browser(t)
 	sup := e.Demo.Suppliers[0].Party.TaxID
@@ -348,6 +353,7 @@ func TestBrowserPhoneViewport(t *testing.T) {
 
 // A lender sees its credit line per program and the program's invoices.
 func TestBrowserLenderCreditLines(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := browser(t)
 	e.publish(e.Demo.Suppliers[0].Party.TaxID, "L-1", "320000.00", 45)

@@ -15,6 +15,7 @@ import (
 
 // Both languages carry the same keys, and every key a template names exists.
 func TestCatalogComplete(t *testing.T) {
+	t.Parallel()
 	for key := range catalog["es"] {
 		if _, ok := catalog["en"][key]; !ok {
 			t.Errorf("%s: no English text", key)
@@ -55,6 +56,7 @@ func TestCatalogComplete(t *testing.T) {
 // and the portal answers it with its catalog status (a refusal's 422 as
 // 409) and that message: no domain error can become a portal 500.
 func TestEveryCatalogCodeHasAMessage(t *testing.T) {
+	t.Parallel()
 	p := &portal{}
 	for _, e := range errcatalog.Entries() {
 		err := fmt.Errorf("use case: %w", e.Err) // as a use case wraps it
@@ -82,6 +84,7 @@ func TestEveryCatalogCodeHasAMessage(t *testing.T) {
 }
 
 func TestFormatMoney(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		amount string
 		cur    money.Currency
@@ -102,6 +105,7 @@ func TestFormatMoney(t *testing.T) {
 }
 
 func TestDocumentsAndRates(t *testing.T) {
+	t.Parallel()
 	es, en := &page{Lang: "es"}, &page{Lang: "en"}
 	for _, c := range []struct{ got, want string }{
 		{es.Document("A-1043"), "Factura A-1043"},

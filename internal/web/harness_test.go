@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -62,13 +63,17 @@ func (e *env) day(dueIn int) string { return e.now().AddDate(0, 0, dueIn).Format
 // before anything runs, so no goroutine sees the change).
 func start(t *testing.T, clk ...*clock) *env {
 	t.Helper()
-	t.Setenv("DATABASE_URL", pgtest.NewDatabase(t))
-	t.Setenv("CADENA_DATA_DIR", t.TempDir())
-	t.Setenv("CADENA_NATS_PORT", "0") // any free port, chosen by the listener
+	// The test's settings go into cfg, not the environment, so tests can run
+	// in parallel (t.Setenv forbids it); a test may still set others.
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	cfg.DatabaseURL, cfg.DataDir = pgtest.NewDatabase(t), dir
+	// The key folders under the data folder, as Load derives them.
+	cfg.KeyDir, cfg.NATSKeyDir = filepath.Join(dir, "keys"), filepath.Join(dir, "nats-keys")
+	cfg.NATSPort = 0 // any free port, chosen by the listener
 	ctx := context.Background()
 	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // before it claims a key or touches the database (the portal here has none),
 // and publication every role but the buyer.
 func TestOnceRefusesBeforeTheClaim(t *testing.T) {
+	t.Parallel()
 	p := &portal{app: usecases.New(&app.Base{})}
 	for _, r := range []auth.Role{auth.RoleOperator, auth.RoleBuyer, auth.RoleLender} {
 		act := app.Actor{Subject: "t", PartyID: uuid.New(), Role: r}

@@ -41,6 +41,7 @@ func row(t *testing.T, body, doc string) string {
 // today: a fresh fixing, a standing offer with limit, the cut-off ahead.
 // Otherwise the column says why, and when the supplier can be paid.
 func TestEarlyPaymentTodaySaysWhyAndWhen(t *testing.T) {
+	t.Parallel()
 	clk := &clock{now: mexico(t, "2026-12-08", 10)} // Tuesday, before the 13:00 cut-off
 	e := start(t, clk)
 	sup := e.Demo.Suppliers[0].Party.TaxID
@@ -112,6 +113,7 @@ func TestEarlyPaymentTodaySaysWhyAndWhen(t *testing.T) {
 
 // "Cobrar ahora" with nothing ticked answers on the list, beside the form.
 func TestPayNowWithNothingTickedSaysSoInline(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.seedQuoting()
 	e.publish(e.Demo.Suppliers[0].Party.TaxID, "N-1", "1000.00", 60)

@@ -27,6 +27,7 @@ var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 // preview as everywhere else, field names in words, rates as "TIIE de
 // Fondeo 7.12 % + 2.00 %", financings named by their invoices.
 func TestFiguresReadAsAPersonExpects(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.seedQuoting()
 

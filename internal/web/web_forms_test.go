@@ -19,6 +19,7 @@ var dateRe = regexp.MustCompile(`name="date" type="date" value="([^"]*)"`)
 // defaults to the value date, or to today while the value date is ahead,
 // offers no later day, and the server refuses one beside the field.
 func TestFundingDateNeverInTheFuture(t *testing.T) {
+	t.Parallel()
 	clk := &clock{now: mexico(t, "2026-12-11", 15)} // Friday after the cut-off: the value date is Monday the 14th
 	e := start(t, clk)
 	e.seedQuoting()
@@ -68,6 +69,7 @@ func TestFundingDateNeverInTheFuture(t *testing.T) {
 
 // The site has a favicon, served as SVG and linked from every page.
 func TestFavicon(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	c := e.client()
 	for _, p := range []string{"/favicon.ico", "/static/favicon.svg"} {

@@ -27,6 +27,7 @@ var (
 // accepts once and lands on the same receipt), the funding amount rule, role
 // guards, and every new page in both languages.
 func TestPayNowAcceptOnceAndFund(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.seedQuoting()
 	sup := e.Demo.Suppliers[0].Party.TaxID
@@ -158,6 +159,7 @@ func TestPayNowAcceptOnceAndFund(t *testing.T) {
 // A lender sees the open auctions of its programs and bids through the form;
 // a bid that does not improve its own is refused beside the form.
 func TestLenderBidsOnOpenAuction(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	e.seedQuoting()
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "AU-1", "500000.00", 60)

@@ -24,6 +24,7 @@ import (
 
 // Every POST without the form's token is refused with 403 and changes nothing.
 func TestPostWithoutCSRFIsRefused(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "F-CSRF", "1000.00", 60)
 
@@ -57,6 +58,7 @@ func TestPostWithoutCSRFIsRefused(t *testing.T) {
 }
 
 func TestSessionCookieAndLogout(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	c := e.client()
 	tok := c.csrf("/login")
@@ -102,6 +104,7 @@ func TestSessionCookieAndLogout(t *testing.T) {
 }
 
 func TestWrongPasswordAndRoleGuard(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	c := e.client()
 	tok := c.csrf("/login")
@@ -135,6 +138,7 @@ func TestWrongPasswordAndRoleGuard(t *testing.T) {
 
 // Sessions end after the idle limit and after the absolute limit.
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	ctx := context.Background()
 	now := time.Now()
@@ -179,6 +183,7 @@ func multipartBody(t *testing.T, fields map[string]string, file string) (*bytes.
 
 // The preview publishes nothing; Publish twice with the same key publishes once.
 func TestUploadPreviewThenPublishOnce(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	c := e.client()
 	c.login(e.Demo.Buyer.Email)
@@ -224,6 +229,7 @@ func TestUploadPreviewThenPublishOnce(t *testing.T) {
 
 // Every signed-in page of every role renders (200) in both languages.
 func TestEveryPageRenders(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	inv := e.publish(e.Demo.Suppliers[0].Party.TaxID, "F-ALL", "1234567.89", 45)
 	pages := map[string][]string{
