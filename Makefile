@@ -26,7 +26,7 @@ lint: lint-tools
 	$(LINT_BIN)/golangci-lint run --allow-parallel-runners --config deploy/lint/golangci.yml $(PKGS)
 	@# deadcode without -test: production code only tests reach must be named in the allow list.
 	@dc=$$($(LINT_BIN)/deadcode $(PKGS)) || exit 1; \
-	 out=$$(echo "$$dc" | sed -E 's/:[0-9]+:[0-9]+:/:/' | grep -v -E '^internal/(platform/(pgtest|natstest|waittest|xsdtest|benchproc)|api/apitest)/' | \
+	 out=$$(echo "$$dc" | sed -E 's/:[0-9]+:[0-9]+:/:/' | grep -v -E '^internal/(platform/(pgtest|natstest|waittest|xsdtest|benchproc)|api/apitest|app/apptest)/' | \
 	   grep -v -x -F -f <(grep -v '^#' deploy/lint/deadcode-allowed.txt)); \
 	 if [ -n "$$out" ]; then echo "deadcode: unreachable from cadena (remove it, use it, or name it with a reason in deploy/lint/deadcode-allowed.txt):"; echo "$$out"; exit 1; fi
 	@if [ -x $(REDOCLY) ]; then $(MAKE) --no-print-directory lint-contract; \
