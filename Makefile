@@ -79,7 +79,7 @@ test: lint
 # and settlement): `test-race` runs them once under the race detector (CI does,
 # after `make test`); `test-stress` repeats them on one and two CPUs, then
 # under -race. See docs/testing.md.
-RACE_PKGS ?= ./internal/platform/outbox/ ./internal/platform/natsauth/ ./internal/offer/... ./internal/settlement/... ./internal/server/ ./cmd/cadena/ ./internal/api/
+RACE_PKGS ?= ./internal/platform/outbox/ ./internal/platform/natsauth/ ./internal/platform/db/ ./internal/platform/idempotency/ ./internal/offer/... ./internal/settlement/... ./internal/app/acceptance/ ./internal/server/ ./cmd/cadena/ ./internal/api/
 STRESS_PKGS ?= $(RACE_PKGS)
 STRESS_COUNT ?= 3
 test-race:
