@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,10 +64,6 @@ func mustZone(name string) *time.Location {
 type DB struct {
 	Pool   *pgxpool.Pool
 	Issuer *auth.Issuer
-	// fixings serialises the fixture's publications: two concurrent first
-	// publications of one fixing collide on its key (refratedb.Put reads,
-	// then inserts), and the loser gets a unique violation, not a correction.
-	fixings sync.Mutex
 }
 
 // NewDB clones a migrated database for t, dropped when t ends.
@@ -212,8 +207,6 @@ func (e *Env) WorldWith(d program.Draft, limit string) World {
 // PublishFixing publishes index's fixing for Today as the platform.
 func (e *Env) PublishFixing(index, rate string) {
 	e.T.Helper()
-	e.db.fixings.Lock()
-	defer e.db.fixings.Unlock()
 	if _, _, err := e.Quoting.PutReferenceRate(e.Ctx, app.System, index, e.Today().Format(time.DateOnly), rate); err != nil {
 		e.T.Fatalf("fixing: %v", err)
 	}
