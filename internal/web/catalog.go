@@ -54,7 +54,7 @@ var catalog = map[string]map[string]string{
 		"dashboard.title": "Tablero del programa", "dashboard.totals": "Facturas por estado", "dashboard.count": "Cantidad",
 		"dashboard.upcoming": "Pagos por vencer (próximos 30 días)", "dashboard.no_upcoming": "No hay pagos por vencer en los próximos 30 días.",
 		"dashboard.overdue": "Financiadas y vencidas", "dashboard.no_overdue": "No hay facturas financiadas vencidas.",
-		"dashboard.partial": "Totales de las primeras %d facturas; descargue el CSV para el resto.",
+		"dashboard.partial": "Las listas muestran solo parte de las %d facturas del programa; descargue el CSV para verlas todas.",
 
 		"programs.title": "Programas", "programs.none": "No hay programas.", "program.name": "Programa", "program.currency": "Moneda",
 		"program.index": "Tasa de referencia", "program.max_spread": "Sobretasa máxima", "program.day_count": "Base de días",
@@ -327,7 +327,7 @@ var catalog = map[string]map[string]string{
 		"dashboard.title": "Program dashboard", "dashboard.totals": "Invoices by status", "dashboard.count": "Count",
 		"dashboard.upcoming": "Payments falling due (next 30 days)", "dashboard.no_upcoming": "No payments fall due in the next 30 days.",
 		"dashboard.overdue": "Financed and overdue", "dashboard.no_overdue": "No financed invoice is overdue.",
-		"dashboard.partial": "Totals of the first %d invoices; download the CSV for the rest.",
+		"dashboard.partial": "The lists show only part of the program's %d invoices; download the CSV to see them all.",
 
 		"programs.title": "Programs", "programs.none": "No programs.", "program.name": "Program", "program.currency": "Currency",
 		"program.index": "Reference rate", "program.max_spread": "Maximum spread", "program.day_count": "Day count",

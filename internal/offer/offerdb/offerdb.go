@@ -200,7 +200,7 @@ func List(ctx context.Context, q db.Querier, v Viewer, status string, after uuid
 }
 
 // Accept marks the offer keep accepted and the offers in supersede (its
-// open siblings, locked by LockOnInvoicesQuery) superseded, in one
+// open siblings, locked by QueueLockOnInvoices) superseded, in one
 // statement by primary key.
 func Accept(ctx context.Context, q db.Execer, keep uuid.UUID, supersede []uuid.UUID, at time.Time) error {
 	_, err := q.Exec(ctx, `UPDATE offers SET status = CASE WHEN id = $1 THEN 'accepted' ELSE 'superseded' END, updated_at = $3
