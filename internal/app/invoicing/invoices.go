@@ -382,18 +382,19 @@ func (a *App) CancelInvoice(ctx context.Context, act app.Actor, id uuid.UUID) (i
 	return inv, err
 }
 
-// transition is the one path that moves an invoice: the domain rule, the
+// transition moves an invoice and says so: the domain rule beyond the status
+// machine (nil when there is none), app.SetInvoiceStatus for the machine, the
 // row and its history, and the event, in the caller's transaction.
 func (a *App) transition(ctx context.Context, tx pgx.Tx, inv *invoice.Invoice, to invoice.Status, actor string, rule func() error) error {
-	if err := rule(); err != nil {
-		return err
-	}
-	at := a.Clock()
-	if err := invoicedb.SetStatus(ctx, tx, *inv, to, actor, at); err != nil {
-		return err
+	if rule != nil {
+		if err := rule(); err != nil {
+			return err
+		}
 	}
 	from := inv.Status
-	inv.Status, inv.UpdatedAt = to, at
+	if err := app.SetInvoiceStatus(ctx, tx, inv, to, actor, a.Clock()); err != nil {
+		return err
+	}
 	typ := map[invoice.Status]string{invoice.Cancelled: event.InvoiceCancelled, invoice.Expired: event.InvoiceExpired}[to]
 	return a.Emit(ctx, tx, typ, InvoiceStatusEvent{InvoiceID: inv.ID, ProgramID: inv.ProgramID, BuyerID: inv.BuyerID,
 		SupplierID: inv.SupplierID, From: string(from), Status: string(to), DueDate: inv.DueDate.Format(time.DateOnly)})
@@ -411,7 +412,7 @@ func (a *App) ExpireInvoices(ctx context.Context, limit int) (int, error) {
 		}
 		for _, e := range due {
 			inv := e.Invoice
-			if err := a.transition(ctx, tx, &inv, invoice.Expired, "system:expiry", func() error { return inv.Status.To(invoice.Expired) }); err != nil {
+			if err := a.transition(ctx, tx, &inv, invoice.Expired, "system:expiry", nil); err != nil {
 				return err
 			}
 		}

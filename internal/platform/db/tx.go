@@ -56,7 +56,7 @@ func (r Runner) InTrips(ctx context.Context, fn func(ctx context.Context, t *Tri
 			if final == nil {
 				final = &Batch{}
 			}
-			final.Exec(ctx, "COMMIT") //nolint:errcheck // a queued statement reports its error when sent
+			_, _ = final.Exec(ctx, "COMMIT") // queued: its error, if any, comes from Send
 			err = t.Send(ctx, final)
 		}
 		if err != nil && t.begun {
