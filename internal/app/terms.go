@@ -74,6 +74,8 @@ func (a *Base) FixingOn(ctx context.Context, q db.Querier, index string, valueDa
 	return fix, refrate.CheckFresh(fix, valueDate, cal, a.MaxRateAge())
 }
 
+// MaxRateAge is how many business days old a fixing may be before quoting
+// stops (RateMaxAgeDays, default 3).
 func (a *Base) MaxRateAge() int {
 	if a.RateMaxAgeDays > 0 {
 		return a.RateMaxAgeDays
@@ -81,6 +83,8 @@ func (a *Base) MaxRateAge() int {
 	return 3
 }
 
+// ValueDate is the value date of a financing asked for at now under terms t:
+// today before the cut-off on a business day, else the next business day.
 func ValueDate(now time.Time, loc *time.Location, t Terms) (time.Time, error) {
 	return pricing.ValueDate(now, loc, t.Cutoff, t.Calendar)
 }

@@ -270,7 +270,7 @@ func (a *App) previewInProgram(ctx context.Context, act app.Actor, r PreviewRequ
 	}
 	valueDate := r.ValueDate
 	if valueDate == "" {
-		vd, err := pricing.ValueDate(a.Clock(), p.Location(), terms.Cutoff, terms.Calendar)
+		vd, err := app.ValueDate(a.Clock(), p.Location(), terms)
 		if err != nil {
 			return Preview{}, err
 		}
